@@ -13,17 +13,21 @@ set -u
 cd "$(dirname "$0")/.."
 passed=0
 failed=0
+skipped=0
 failures=()
 SUITE_TIMEOUT=${SUITE_TIMEOUT:-600}
 
 count_cmocka() { # $1 = name, $2 = log, $3 = exit status
-	local ok bad
+	local ok bad skip
 	ok=$(grep -c '^\[       OK \]' "$2")
-	bad=$(grep -cE '^\[  (FAILED|ERROR)   \] [A-Za-z_]' "$2")
+	# cmocka names a failed test twice (as it runs and in its summary).
+	bad=$(grep -E '^\[  FAILED  \] [A-Za-z_]' "$2" | sort -u | wc -l)
+	skip=$(grep -E '^\[  SKIPPED \] [A-Za-z_]' "$2" | sort -u | wc -l)
+	skipped=$((skipped + skip))
 	[ "$3" -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
 	passed=$((passed + ok)); failed=$((failed + bad))
 	[ "$bad" -eq 0 ] || { failures+=("$1"); sed 's/^/    /' "$2" | grep -vE '^\s+\[ (RUN|      OK) ' | tail -40; }
-	printf '%-40s %3d passed, %d failed\n' "$1" "$ok" "$bad"
+	printf '%-40s %3d passed, %d failed%s\n' "$1" "$ok" "$bad" "$( [ "$skip" -gt 0 ] && echo ", $skip skipped")"
 }
 
 count_script() {
@@ -96,5 +100,9 @@ case "${1:-}" in
 esac
 
 [ ${#failures[@]} -eq 0 ] || printf 'failed suites: %s\n' "${failures[*]}"
-echo "$passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
 [ "$failed" -eq 0 ]
