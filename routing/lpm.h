@@ -27,6 +27,9 @@ void *lpm_lookup(const struct lpm_table *t, int family, const uint8_t *addr);
 /* The value stored for exactly that prefix, NULL if none. */
 void *lpm_get_exact(const struct lpm_table *t, int family, const uint8_t *addr, uint8_t plen);
 size_t lpm_count(const struct lpm_table *t);
+/* Nodes allocated, glue nodes included: at most 2 * lpm_count - 1, and 0
+ * once the table is empty (for memory metrics and leak checks). */
+size_t lpm_node_count(const struct lpm_table *t);
 
 /* Calls fn for every prefix (IPv4 first, then IPv6, each in address order);
  * if value is not NULL, only for prefixes with that value. A non-zero return

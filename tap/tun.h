@@ -12,4 +12,16 @@ enum tap_kind { TAP_KIND_TUN, TAP_KIND_TAP };
  * out_name. Returns the fd or a negative errno. */
 int tap_open(enum tap_kind kind, const char *name, char out_name[IFNAMSIZ]);
 
+/* Flags for tap_open_flags. */
+#define TAP_F_VNET_HDR    0x1u /* IFF_VNET_HDR: a struct virtio_net_hdr precedes each packet */
+#define TAP_F_MULTI_QUEUE 0x2u /* IFF_MULTI_QUEUE: open again with the same name for more queues */
+#define TAP_F_ALL         (TAP_F_VNET_HDR | TAP_F_MULTI_QUEUE)
+
+/* tap_open with TAP_F_* flags. A name of NULL or "" lets the kernel pick
+ * ("tun%d" / "tap%d"); out_name may be NULL. Errors: -EINVAL (unknown flag,
+ * name too long), -EBUSY (single-queue device already open), -EPERM, and
+ * whatever open(2)/ioctl(2) report. Attaching to an existing device needs the
+ * same kind and the same TAP_F_MULTI_QUEUE as it was created with. */
+int tap_open_flags(enum tap_kind kind, const char *name, unsigned flags, char out_name[IFNAMSIZ]);
+
 #endif

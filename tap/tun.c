@@ -1,0 +1,67 @@
+/* TUN/TAP devices through /dev/net/tun. The returned fd is non-blocking and
+ * close-on-exec; closing the last fd of a non-persistent device removes it. */
+#include "tap/tun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#define TUN_CLONE_PATH "/dev/net/tun"
+
+static int tun_flags(enum tap_kind kind, unsigned flags, short *out)
+{
+	short f = IFF_NO_PI;
+
+	if (flags & ~TAP_F_ALL)
+		return -EINVAL;
+	if (kind == TAP_KIND_TUN)
+		f |= IFF_TUN;
+	else if (kind == TAP_KIND_TAP)
+		f |= IFF_TAP;
+	else
+		return -EINVAL;
+	if (flags & TAP_F_VNET_HDR)
+		f |= IFF_VNET_HDR;
+	if (flags & TAP_F_MULTI_QUEUE)
+		f |= IFF_MULTI_QUEUE;
+	*out = f;
+	return 0;
+}
+
+int tap_open_flags(enum tap_kind kind, const char *name, unsigned flags, char out_name[IFNAMSIZ])
+{
+	struct ifreq ifr;
+	int fd, rc;
+
+	memset(&ifr, 0, sizeof(ifr));
+	rc = tun_flags(kind, flags, &ifr.ifr_flags);
+	if (rc < 0)
+		return rc;
+	if (name) {
+		size_t len = strnlen(name, IFNAMSIZ);
+		if (len == IFNAMSIZ)
+			return -EINVAL;
+		memcpy(ifr.ifr_name, name, len);
+	}
+	fd = open(TUN_CLONE_PATH, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	if (out_name) {
+		memcpy(out_name, ifr.ifr_name, IFNAMSIZ);
+		out_name[IFNAMSIZ - 1] = '\0';
+	}
+	return fd;
+}
+
+int tap_open(enum tap_kind kind, const char *name, char out_name[IFNAMSIZ])
+{
+	return tap_open_flags(kind, name, 0, out_name);
+}
