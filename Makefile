@@ -54,6 +54,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(patsubst %.c,$(BUILD)/obj/%.o,$(
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LINK_LIBS) -lcmocka
 
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+$(BUILD)/bench/%: bench/%.c $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LINK_LIBS)
+
 # Tests -------------------------------------------------------------------
 deps:
 	@scripts/install-deps.sh --if-missing
@@ -91,7 +96,7 @@ demo: deps all
 	@examples/tun-quickstart.sh up
 demo-down:
 	@examples/tun-quickstart.sh down
-bench: deps all
+bench: deps all $(BENCH_BINS)
 	@bench/run.sh
 
 clean:

@@ -9,6 +9,8 @@ PACKAGES=(
 	libcmocka-dev libjansson-dev libsqlite3-dev
 	iproute2 iputils-ping iperf3 wireguard-go wireguard-tools tshark
 	python3 python3-cryptography procps curl psmisc
+	# The VM-port test boots Debian's kernel with a busybox initramfs under QEMU.
+	qemu-system-x86 linux-image-amd64 busybox-static
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

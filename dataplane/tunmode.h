@@ -1,0 +1,47 @@
+/* The TUN-mode packet paths: what happens to one packet from the TUN, one
+ * datagram from the UDP socket, and one peer timer expiry. The functions
+ * taking a packet never do the read themselves, so a later batched
+ * (recvmmsg/sendmmsg, offload) front end can call them per packet; the hot
+ * path (a peer with a session) allocates nothing: it encrypts and decrypts
+ * in place in the caller's buffer.
+ *
+ *   TUN -> IP destination -> AllowedIPs lookup -> peer -> encrypt -> sendto
+ *   UDP -> wg_device_receive -> reply | handshake | data: trim the padding by
+ *          the inner header, check its source is in the sender's AllowedIPs,
+ *          write to the TUN
+ *   session ready -> send staged packets, or a keepalive to confirm it
+ */
+#ifndef DATAPLANE_TUNMODE_H
+#define DATAPLANE_TUNMODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dataplane/agent.h"
+
+/* One packet read from the TUN sits at buf[WG_DATA_HEADER_LEN ..
+ * +len); cap is the size of buf (at least wg_encrypted_len(len)). */
+void tunmode_handle_tun_packet(struct agent *a, const struct wg_env *env, uint8_t *buf, size_t len,
+			       size_t cap);
+/* One datagram from src; decrypted in place. */
+void tunmode_handle_udp_packet(struct agent *a, const struct wg_env *env,
+			       const struct wg_endpoint *src, uint8_t *buf, size_t len);
+
+/* Sends a keepalive, or stages one and starts a handshake without a session
+ * (so turning persistent keepalive on brings the tunnel up, as wg(8)). */
+void tunmode_send_keepalive(struct agent *a, const struct wg_env *env, struct wg_peer *peer);
+/* Sends what is staged if a session exists; returns how many were sent. */
+unsigned tunmode_flush_staged(struct agent *a, const struct wg_env *env, struct wg_peer *peer);
+/* Re-arms the peer's timer event for wg_peer_timers_next(); call after every
+ * engine call that touched the peer. No-op while the agent is not running. */
+void tunmode_arm_timer(struct agent *a, struct wg_peer *peer);
+/* Runs the engine timers of one peer and carries out what they ask. */
+void tunmode_run_timers(struct agent *a, struct wg_peer *peer);
+
+/* libevent callbacks (arg: struct agent *). They read a bounded number of
+ * packets per call so one busy source cannot starve the others. A TUN read
+ * error other than EAGAIN (the device was deleted) stops the loop. */
+void tunmode_on_tun_readable(int fd, short what, void *arg);
+void tunmode_on_udp_readable(int fd, short what, void *arg);
+
+#endif
