@@ -91,5 +91,14 @@ _Static_assert(sizeof(struct wg_msg_data) == 16, "data header is 16 bytes");
 /* Initiations from one peer closer together than this are dropped (flood guard). */
 #define WG_INITIATIONS_PER_SECOND  50
 #define WG_REPLAY_WINDOW_BITS      8192
+/* The last word of the replay bitmap is being recycled at any time, so the
+ * usable window is one word (64 bits) short of the bitmap. */
+#define WG_REPLAY_WINDOW           (WG_REPLAY_WINDOW_BITS - 64)
+/* Handshake initiation timestamps are whitened to this granularity (2^24 ns,
+ * the power of two below 1 s / WG_INITIATIONS_PER_SECOND) so they do not leak
+ * a precise clock; wireguard-go and the Linux driver do the same. */
+#define WG_TIMESTAMP_WHITEN_MASK   ((1u << 24) - 1)
+/* TAI64 label of the Unix epoch: 2^62 + 10 s of TAI-UTC offset. */
+#define WG_TAI64_EPOCH             0x400000000000000aULL
 
 #endif

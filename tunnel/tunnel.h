@@ -110,7 +110,8 @@ void wg_peer_set_endpoint(struct wg_peer *peer, const struct wg_endpoint *ep);
  * sa_family is AF_UNSPEC when none is known. */
 const struct wg_endpoint *wg_peer_endpoint(const struct wg_peer *peer);
 /* 0 turns persistent keepalive off. Returns true when a keepalive should be
- * sent now (turned on while a session is up), as wg(8) does. */
+ * sent now (it was off and is now on), as the Linux driver and wireguard-go
+ * do: without a session the keepalive is staged and starts a handshake. */
 bool wg_peer_set_persistent_keepalive(struct wg_peer *peer, uint16_t seconds, uint64_t now);
 uint16_t wg_peer_persistent_keepalive(const struct wg_peer *peer);
 /* Forgets every keypair and pending handshake (wiped), as when a peer's key
@@ -118,8 +119,9 @@ uint16_t wg_peer_persistent_keepalive(const struct wg_peer *peer);
 void wg_peer_clear_sessions(struct wg_peer *peer);
 
 struct wg_peer_stats {
-	uint64_t rx_bytes;           /* transport message bytes received and authenticated */
-	uint64_t tx_bytes;           /* transport message bytes encrypted for sending */
+	uint64_t rx_bytes;           /* authenticated message bytes received (handshake
+				      * and transport, as wg(8) "transfer" counts) */
+	uint64_t tx_bytes;           /* message bytes built for sending (same) */
 	uint64_t last_handshake_ns;  /* wall clock of the latest completed handshake, 0 = never */
 	uint64_t handshakes;         /* completed handshakes */
 };
@@ -156,7 +158,8 @@ struct wg_rx_result {
 	size_t reply_len;
 };
 
-/* Consumes one UDP datagram from `src`. Transport data is decrypted in place.
+/* Consumes one UDP datagram from `src`. Transport data is decrypted in place
+ * (a dropped packet's bytes may have been overwritten).
  * `under_load` is the caller's view of handshake pressure (e.g. a queue
  * backlog): when true, initiations and responses without a valid mac2 are
  * answered with a cookie reply instead of doing Diffie-Hellman. Authenticated
@@ -164,7 +167,9 @@ struct wg_rx_result {
  * initiation draws the responder's ephemeral private key (32 bytes) and then
  * its sender index (4 bytes, used as they appear on the wire, redrawn on
  * collision) from env->rng; a cookie reply draws its 24-byte nonce, and a
- * cookie secret rotation draws 32 bytes. */
+ * cookie secret rotation draws 32 bytes. Near the end of a session the
+ * initiator's receive path asks for a rekey by arming a timer due at once
+ * (see wg_peer_timers_next), which then yields WG_TIMER_SEND_INITIATION. */
 void wg_device_receive(struct wg_device *dev, const struct wg_env *env, bool under_load,
 		       const struct wg_endpoint *src, uint8_t *packet, size_t len,
 		       struct wg_rx_result *res);
@@ -173,9 +178,10 @@ void wg_device_receive(struct wg_device *dev, const struct wg_env *env, bool und
 
 /* Builds a handshake initiation for `peer` into out (148 bytes). Draws the
  * ephemeral private key (32 bytes) and then the sender index (4 bytes, used as
- * they appear on the wire, redrawn on collision) from env->rng, in that order. Errors: -ENOKEY (no private
- * key), -EALREADY (one was sent less than REKEY_TIMEOUT ago and is still
- * pending; not an error for callers that are just retrying). */
+ * they appear on the wire, redrawn on collision) from env->rng, in that order
+ * (then 4 bytes of timer jitter). Errors: -ENOKEY (no private
+ * key), -EALREADY (we sent an initiation or a response to this peer less
+ * than REKEY_TIMEOUT ago; not an error for callers that are just retrying). */
 int wg_peer_create_initiation(struct wg_device *dev, struct wg_peer *peer,
 			      const struct wg_env *env, uint8_t out[sizeof(struct wg_msg_initiation)]);
 
@@ -186,7 +192,8 @@ int wg_peer_create_initiation(struct wg_device *dev, struct wg_peer *peer,
  * caller stages the packet and starts a handshake), -EMSGSIZE (cap too small or
  * len > WG_MAX_PAYLOAD). *want_handshake is set when the session is due for a
  * rekey (time or message count); the packet is still encrypted. A successful
- * call counts as "sent" for the timers (the caller sends what it encrypts). */
+ * call counts as "sent" for the timers (the caller sends what it encrypts);
+ * arming the new-handshake timer draws 4 bytes of jitter from env->rng. */
 int wg_peer_encrypt(struct wg_peer *peer, const struct wg_env *env, uint8_t *buf, size_t len,
 		    size_t cap, size_t *out_len, bool *want_handshake);
 /* Transport message length for a plaintext of len bytes (header, padding, tag). */
