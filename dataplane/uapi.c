@@ -118,7 +118,6 @@ static int apply_device_op(struct agent *a, const struct uapi_op *op, struct udp
 static int apply_peer_op(struct agent *a, struct apply_peer *cur, const struct uapi_op *op)
 {
 	struct wg_peer *peer = cur->peer;
-	uint16_t old;
 
 	if (!peer)
 		return 0;
@@ -140,9 +139,7 @@ static int apply_peer_op(struct agent *a, struct apply_peer *cur, const struct u
 		set_endpoint(peer, &op->u.ep);
 		return 0;
 	case UAPI_OP_PERSISTENT_KEEPALIVE:
-		old = wg_peer_persistent_keepalive(peer);
-		wg_peer_set_persistent_keepalive(peer, op->u.keepalive, agent_now());
-		cur->keepalive_on = old == 0 && op->u.keepalive != 0;
+		cur->keepalive_on = wg_peer_set_persistent_keepalive(peer, op->u.keepalive, agent_now());
 		return 0;
 	case UAPI_OP_REPLACE_ALLOWED_IPS:
 		agent_allowed_ips_clear(a, peer);
