@@ -18,6 +18,12 @@
 	X(genkey)       \
 	X(genpsk)       \
 	X(pubkey)       \
+	X(host)         \
+	X(tenant)       \
+	X(subnet)       \
+	X(port)         \
+	X(route)        \
+	X(token)        \
 	X(help)
 
 CLI_COMMANDS(CLI_COMMAND_DECLARE)
