@@ -101,7 +101,7 @@ const struct cli_command cli_cmd_subnet = {
 		 "       " CLI_PROG " subnet rm TENANT NAME\n"
 		 "\n"
 		 "create  adds an IPv4 subnet (prefix length 8..30) to a tenant. Its gateway is\n"
-		 "        the first usable address; the MTU defaults to 1380 (576..9000); the\n"
+		 "        the first usable address; the MTU defaults to 1418 (576..9000); the\n"
 		 "        agents answer DHCP in it unless --no-dhcp. Subnets of one tenant may\n"
 		 "        not overlap; different tenants may use the same ranges.\n"
 		 "list    shows every subnet, or one tenant's.\n"

@@ -22,10 +22,12 @@
 #define CP_VNI_MAX      16777215u   /* 24 bits */
 #define CP_MTU_MIN      576
 #define CP_MTU_MAX      9000
-/* 1420 (a WireGuard interface on a 1500-byte IPv6 underlay) minus the 8-byte
- * fabric header and the 14-byte inner Ethernet header is 1398; keeping the
- * padded plaintext within 1420 leaves 1386; rounded down. */
-#define CP_MTU_DEFAULT  1380
+/* The largest inner MTU that never fragments on a 1500-byte IPv4 underlay:
+ * 1472 bytes of UDP payload hold a 16-byte transport header, a 16-byte tag
+ * and at most 1440 bytes of padded plaintext, which is the 8-byte fabric
+ * header, the 14-byte inner Ethernet header and the packet (see
+ * fabric_mtu_for_underlay in dataplane/fabric_frame.h). */
+#define CP_MTU_DEFAULT  1418
 #define CP_SUBNET_PLEN_MIN 8
 #define CP_SUBNET_PLEN_MAX 30       /* a /30 holds network, gateway, one port, broadcast */
 

@@ -135,7 +135,7 @@ expect tenant_list 200 '"tenants":[' -- GET /v1/tenants
 # --- subnets ------------------------------------------------------------
 sub() { printf '{"tenant":"%s","name":"%s","cidr":"%s"%s}' "$1" "$2" "$3" "${4:-}"; }
 expect subnet_create 201 '"gateway":"10.0.1.1"' -- POST /v1/subnets "$(sub acme web 10.0.1.0/24)"
-[ "$(jget 'j["mtu"], j["dhcp"]')" = "1380 True" ] && pass subnet_defaults || fail subnet_defaults "$body"
+[ "$(jget 'j["mtu"], j["dhcp"]')" = "1418 True" ] && pass subnet_defaults || fail subnet_defaults "$body"
 expect subnet_options 201 '"dhcp":false' -- \
 	POST /v1/subnets "$(sub acme db 10.0.2.0/24 ',"mtu":9000,"dhcp":false')"
 expect subnet_overlap_in_tenant 409 'overlaps subnet \"db\" (10.0.2.0/24)' -- \
