@@ -48,7 +48,9 @@ const char *agent_drop_name(enum agent_drop d);
 
 struct event;
 struct event_base;
+struct fabric;
 struct tap_nl;
+struct uapi_buf;
 struct uapi_server;
 
 /* Per-peer dataplane state (wg_peer_user of its engine peer). */
@@ -58,6 +60,7 @@ struct agent_peer {
 	struct event *timer;       /* created on first arming, when the loop exists */
 	uint64_t timer_at;         /* monotonic ns the timer is armed for, UINT64_MAX: not armed */
 	struct staged_queue staged;
+	uint32_t host_id;          /* fabric mode: the vswitch's id of this peer host */
 };
 
 /* A kernel route the agent added at start-up (removed with the device). */
@@ -96,6 +99,14 @@ struct agent {
 	int exit_status;               /* 0, or 1 when the loop stopped on an error */
 	uint8_t *rx_buf;               /* AGENT_BUF_LEN: UDP receive, decrypt in place */
 	uint8_t *tx_buf;               /* AGENT_BUF_LEN: TUN read, encrypt in place */
+
+	/* Fabric mode (dataplane/FABRIC.md): no TUN; decrypted payloads go to
+	 * on_data instead of the TUN, and the UAPI stats answer gains the
+	 * fabric's counters. All NULL/false in TUN mode. */
+	bool no_tun;
+	struct fabric *fabric;
+	void (*on_data)(struct agent *a, struct wg_peer *peer, uint8_t *data, size_t len);
+	void (*extra_stats)(struct agent *a, struct uapi_buf *out);
 };
 
 /* An empty agent: no identity, no peers, not started. */

@@ -1,7 +1,10 @@
-/* tenet-agent: runs one classic WireGuard (TUN) interface from a wg-quick
- * configuration file, configurable at run time with the stock wg(8) tool.
- * Everything in the file is checked (and endpoints resolved) before the
- * kernel is touched. */
+/* tenet-agent, in one of two modes:
+ *  - fabric mode (--name/--key with --controller or --state): the host's
+ *    part of the tenant fabric (dataplane/FABRIC.md, fabric_agent.h);
+ *  - TUN mode (--config): one classic WireGuard (TUN) interface from a
+ *    wg-quick configuration file, configurable at run time with the stock
+ *    wg(8) tool. Everything in the file is checked (and endpoints resolved)
+ *    before the kernel is touched. */
 #include <getopt.h>
 #include <sodium.h>
 #include <stdbool.h>
@@ -13,6 +16,7 @@
 #include "dataplane/agent_config.h"
 #include "dataplane/config.h"
 #include "dataplane/daemon.h"
+#include "dataplane/fabric_agent.h"
 #include "dataplane/ifname.h"
 #include "dataplane/log.h"
 #include "dataplane/runtime.h"
@@ -20,8 +24,32 @@
 #define EXIT_USAGE 2
 
 static const char usage_text[] =
-	"Usage: tenet-agent --config PATH [--interface NAME] [--foreground]\n"
+	"Usage: tenet-agent --name HOST --key PATH --controller ADDR:PORT --controller-key KEY\n"
+	"                   [--join TOKEN] [--listen-port 51820] [--endpoint IP:PORT]\n"
+	"                   [--interface NAME] [--state-dir DIR] [--foreground]\n"
+	"       tenet-agent --name HOST --key PATH --state FILE [...]\n"
+	"       tenet-agent --key PATH --show-public-key\n"
+	"       tenet-agent --config PATH [--interface NAME] [--foreground]\n"
 	"\n"
+	"Fabric mode: carries this host's share of the tenant networks. Per local\n"
+	"tenant subnet a bridge tnb<subnet-id> with the agent's uplink TAP tnu<subnet-id>;\n"
+	"container ports as veths tnc<port-id> (eth0 inside the port's namespace), VM\n"
+	"ports as persistent TAPs tnv<port-id> for QEMU (ids in hex; dataplane/FABRIC.md).\n"
+	"Host peers are visible with `wg show NAME` (default NAME tenet0).\n"
+	"\n"
+	"  -n, --name HOST           this host's name at the controller\n"
+	"  -k, --key PATH            host private key (base64; created 0600 if absent)\n"
+	"      --show-public-key     print the host's public key and exit\n"
+	"  -C, --controller ADDR:PORT  the controller's control channel\n"
+	"  -K, --controller-key KEY  the controller's public key (base64, or a file)\n"
+	"  -j, --join TOKEN          one-time join token (first contact)\n"
+	"  -p, --listen-port PORT    UDP port of the tunnel (default 51820)\n"
+	"  -e, --endpoint IP:PORT    this host's underlay endpoint, told to the controller\n"
+	"  -s, --state FILE          run from a host-view JSON file instead of a controller\n"
+	"                            (re-read on SIGHUP)\n"
+	"      --state-dir DIR       where the last view is kept (default /var/lib/tenet)\n"
+	"\n"
+	"TUN mode:\n"
 	"Runs a classic WireGuard interface (a TUN device) from a wg-quick style\n"
 	"configuration file, speaking the WireGuard protocol to any stock peer.\n"
 	"The interface can then be inspected and changed with wg(8), through the\n"
@@ -47,7 +75,42 @@ struct options {
 	const char *config;
 	const char *ifname;
 	bool foreground;
+	bool fabric;               /* a fabric-mode option was given */
+	struct fabric_options fab;
 };
+
+enum { OPT_SHOW_PUBLIC_KEY = 1000, OPT_STATE_DIR };
+
+/* false: not a fabric option. */
+static bool fabric_option(struct options *o, int c)
+{
+	char *end;
+	unsigned long port;
+
+	switch (c) {
+	case 'n': o->fab.name = optarg; break;
+	case 'k': o->fab.key_path = optarg; break;
+	case 'C': o->fab.controller = optarg; break;
+	case 'K': o->fab.controller_key = optarg; break;
+	case 'j': o->fab.join_token = optarg; break;
+	case 'e': o->fab.endpoint = optarg; break;
+	case 's': o->fab.state_file = optarg; break;
+	case OPT_STATE_DIR: o->fab.state_dir = optarg; break;
+	case OPT_SHOW_PUBLIC_KEY: o->fab.show_public_key = true; break;
+	case 'p':
+		port = strtoul(optarg, &end, 10);
+		if (*end || !*optarg || port > 65535) {
+			fprintf(stderr, "tenet-agent: bad --listen-port \"%s\"\n", optarg);
+			exit(2);
+		}
+		o->fab.listen_port = (uint16_t)port;
+		break;
+	default:
+		return false;
+	}
+	o->fabric = true;
+	return true;
+}
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -56,12 +119,25 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "interface", required_argument, NULL, 'i' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "controller", required_argument, NULL, 'C' },
+		{ "controller-key", required_argument, NULL, 'K' },
+		{ "join", required_argument, NULL, 'j' },
+		{ "listen-port", required_argument, NULL, 'p' },
+		{ "endpoint", required_argument, NULL, 'e' },
+		{ "state", required_argument, NULL, 's' },
+		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+		{ "show-public-key", no_argument, NULL, OPT_SHOW_PUBLIC_KEY },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = getopt_long(argc, argv, "c:i:fh", longopts, NULL)) != -1) {
+	o->fab.listen_port = FABRIC_DEFAULT_PORT;
+	while ((c = getopt_long(argc, argv, "c:i:fhn:k:C:K:j:p:e:s:", longopts, NULL)) != -1) {
+		if (fabric_option(o, c))
+			continue;
 		switch (c) {
 		case 'c':
 			o->config = optarg;
@@ -83,8 +159,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 		fprintf(stderr, "tenet-agent: unexpected argument \"%s\"\n", argv[optind]);
 		return -1;
 	}
-	if (!o->config) {
-		fprintf(stderr, "tenet-agent: --config PATH is required\n");
+	if (o->fabric && o->config) {
+		fprintf(stderr, "tenet-agent: --config (TUN mode) does not combine with fabric options\n");
+		return -1;
+	}
+	if (!o->config && !o->fabric) {
+		fprintf(stderr, "tenet-agent: --config PATH or fabric options (--name, --key) are required\n");
 		return -1;
 	}
 	return 0;
@@ -141,17 +221,28 @@ int main(int argc, char **argv)
 	int rc, status;
 
 	if (parse_options(argc, argv, &o) < 0) {
-		fprintf(stderr, "Usage: tenet-agent --config PATH [--interface NAME] [--foreground]\n"
+		fprintf(stderr, "Usage: tenet-agent --name HOST --key PATH (--controller ADDR:PORT "
+			"--controller-key KEY | --state FILE) [...]\n"
+			"       tenet-agent --config PATH [--interface NAME] [--foreground]\n"
 			"Try \"tenet-agent --help\" for more information.\n");
 		return EXIT_USAGE;
 	}
-	if (choose_ifname(&o, ifname) < 0)
+	if (o.fabric && o.ifname && !ifname_valid(o.ifname)) {
+		fprintf(stderr, "tenet-agent: \"%s\" is not a valid interface name\n", o.ifname);
+		return EXIT_USAGE;
+	}
+	if (!o.fabric && choose_ifname(&o, ifname) < 0)
 		return EXIT_USAGE;
 	if (sodium_init() < 0) {
 		fprintf(stderr, "tenet-agent: libsodium failed to initialise\n");
 		return 1;
 	}
 	log_init_from_env();
+	if (o.fabric) {
+		o.fab.ifname = o.ifname;
+		o.fab.foreground = o.foreground;
+		return fabric_agent_main(&o.fab);
+	}
 	a = load_agent(o.config, ifname);
 	if (!a)
 		return 1;

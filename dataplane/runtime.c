@@ -52,9 +52,11 @@ static int add_events(struct agent *a)
 
 	if (add_udp_event(a) < 0)
 		return -ENOMEM;
-	a->tun_ev = event_new(a->base, a->tun_fd, EV_READ | EV_PERSIST, tunmode_on_tun_readable, a);
-	if (!a->tun_ev || event_add(a->tun_ev, NULL) < 0)
-		return -ENOMEM;
+	if (!a->no_tun) {
+		a->tun_ev = event_new(a->base, a->tun_fd, EV_READ | EV_PERSIST, tunmode_on_tun_readable, a);
+		if (!a->tun_ev || event_add(a->tun_ev, NULL) < 0)
+			return -ENOMEM;
+	}
 	for (int i = 0; i < 2; i++) {
 		a->sig_ev[i] = evsignal_new(a->base, sigs[i], on_signal, a);
 		if (!a->sig_ev[i] || event_add(a->sig_ev[i], NULL) < 0)
@@ -100,7 +102,7 @@ static int start_steps(struct agent *a, const char *uapi_dir, char *err, size_t 
 			 rc == -EADDRINUSE ? "in use by a running daemon" : strerror(-rc));
 		return rc;
 	}
-	rc = tunif_up(a, err, errlen);
+	rc = a->no_tun ? 0 : tunif_up(a, err, errlen);
 	if (rc < 0)
 		return rc;
 	rc = add_events(a);

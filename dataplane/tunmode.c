@@ -81,8 +81,8 @@ unsigned tunmode_flush_staged(struct agent *a, const struct wg_env *env, struct 
 
 /* The hot path: encrypt in place and send. Order is kept: while anything is
  * staged, new packets queue behind it. */
-static void send_data(struct agent *a, const struct wg_env *env, struct wg_peer *peer, uint8_t *buf,
-		      size_t len, size_t cap)
+void tunmode_send_payload(struct agent *a, const struct wg_env *env, struct wg_peer *peer,
+			  uint8_t *buf, size_t len, size_t cap)
 {
 	struct agent_peer *ap = agent_peer_state(peer);
 	size_t out_len;
@@ -149,7 +149,7 @@ void tunmode_handle_tun_packet(struct agent *a, const struct wg_env *env, uint8_
 		agent_count_drop(a, AGENT_DROP_NO_ROUTE, 1);
 		return;
 	}
-	send_data(a, env, peer, buf, len, cap);
+	tunmode_send_payload(a, env, peer, buf, len, cap);
 	tunmode_arm_timer(a, peer);
 }
 
@@ -192,7 +192,9 @@ void tunmode_handle_udp_packet(struct agent *a, const struct wg_env *env,
 			agent_count_drop(a, AGENT_DROP_UDP_SEND, 1);
 		break;
 	case WG_RX_DATA:
-		if (res.peer)
+		if (res.peer && a->on_data)
+			a->on_data(a, res.peer, res.data, res.data_len);
+		else if (res.peer)
 			deliver(a, res.peer, res.data, res.data_len);
 		break;
 	case WG_RX_DROP:

@@ -23,7 +23,14 @@
  * +len); cap is the size of buf (at least wg_encrypted_len(len)). */
 void tunmode_handle_tun_packet(struct agent *a, const struct wg_env *env, uint8_t *buf, size_t len,
 			       size_t cap);
-/* One datagram from src; decrypted in place. */
+/* Sends one payload at buf[WG_DATA_HEADER_LEN .. +len) to peer: encrypted
+ * in place (cap: size of buf), or staged behind a handshake. The caller
+ * re-arms the peer's timer (tunmode_arm_timer). Fabric mode sends its
+ * frames through this too. */
+void tunmode_send_payload(struct agent *a, const struct wg_env *env, struct wg_peer *peer,
+			  uint8_t *buf, size_t len, size_t cap);
+/* One datagram from src; decrypted in place. Transport data goes to
+ * a->on_data when set (fabric mode), else to the TUN. */
 void tunmode_handle_udp_packet(struct agent *a, const struct wg_env *env,
 			       const struct wg_endpoint *src, uint8_t *buf, size_t len);
 

@@ -1,0 +1,345 @@
+/* Fabric mode's kernel links: desired (the view) against actual (the links
+ * named tn<kind><hex id>, see fabric_names.h), through tap/ (libnl-3).
+ *
+ * Adopt before create: a link that exists with the right kind is kept and
+ * only mended (attached to its bridge, set up), never recreated, because
+ * recreating a container's veth would cut the container off. A container's
+ * namespace side is configured once, when its veth is created. */
+#include "dataplane/fabric.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dataplane/fabric_names.h"
+#include "dataplane/log.h"
+#include "tap/bridge.h"
+#include "tap/link.h"
+#include "tap/netlink.h"
+#include "tap/netns.h"
+#include "tap/persist.h"
+#include "tap/tun.h"
+#include "tap/veth.h"
+
+#define CONTAINER_IFNAME "eth0"
+
+struct reconcile {
+	struct fabric *f;
+	bool quiet;
+	int failures;
+};
+
+/* Logs and counts; returns rc so callers can `return failed(...)`. */
+static int failed(struct reconcile *r, const char *what, const char *name, int rc)
+{
+	r->failures++;
+	r->f->kernel_errors++;
+	log_msg(r->quiet ? LOG_DEBUG : LOG_WARN, "fabric", "%s %s: %s", what, name, strerror(-rc));
+	return rc;
+}
+
+/* One value into a sysfs/procfs file. tap/ has no netlink call for these
+ * two settings yet (FABRIC.md, "kernel settings"). */
+static int write_knob(const char *fmt, const char *name, const char *value)
+{
+	char path[128];
+	int fd, rc = 0;
+
+	snprintf(path, sizeof(path), fmt, name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, strlen(value)) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/* A port's bridge must not learn from it: a container that sends with
+ * another port's MAC would otherwise move that MAC to its own bridge port
+ * and receive the victim's traffic (the switch refuses the spoofed frames,
+ * but the bridge learns before the uplink ever sees them). */
+static int no_learning(const char *port)
+{
+	return write_knob("/sys/class/net/%s/brport/learning", port, "0");
+}
+
+/* Links of ours carry no host IPv6 (router solicitations, MLD reports from
+ * the uplink itself would only be counted as drops). */
+static void no_ipv6(const char *name)
+{
+	(void)write_knob("/proc/sys/net/ipv6/conf/%s/disable_ipv6", name, "1");
+}
+
+/* ---- uplinks and bridges ------------------------------------------------ */
+
+void fabric_kernel_close_uplink(struct fabric_uplink *up)
+{
+	if (up->ev)
+		event_free(up->ev);
+	up->ev = NULL;
+	if (up->fd >= 0)
+		close(up->fd);
+	up->fd = -1;
+}
+
+int fabric_kernel_open_uplink(struct fabric *f, struct fabric_uplink *up)
+{
+	int fd;
+
+	if (up->fd >= 0)
+		return 0;
+	fd = tap_open(TAP_KIND_TAP, up->name, NULL);
+	if (fd < 0)
+		return fd;
+	up->fd = fd;
+	if (f->a->base) {
+		up->ev = event_new(f->a->base, fd, EV_READ | EV_PERSIST, fabric_on_uplink_readable, up);
+		if (!up->ev || event_add(up->ev, NULL) < 0) {
+			fabric_kernel_close_uplink(up);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Attached to `bridge` and up, whatever state it was found in. */
+static int attach_up(struct tap_nl *nl, const char *bridge, const char *name, unsigned mtu)
+{
+	struct tap_link_info br, link;
+	int rc = tap_link_get(nl, bridge, &br);
+
+	if (rc == 0)
+		rc = tap_link_get(nl, name, &link);
+	if (rc == 0 && mtu && link.mtu != mtu)
+		rc = tap_link_set_mtu(nl, name, mtu);
+	if (rc == 0 && link.master != br.ifindex)
+		rc = tap_bridge_attach(nl, bridge, name);
+	if (rc == 0 && !(link.flags & IFF_UP))
+		rc = tap_link_set_up(nl, name, 1);
+	return rc;
+}
+
+static int ensure_uplink(struct reconcile *r, struct fabric_uplink *up)
+{
+	struct tap_nl *nl = r->f->nl;
+	struct tap_link_info br;
+	int rc;
+
+	rc = tap_bridge_create(nl, up->bridge, NULL);
+	if (rc < 0)
+		return failed(r, "bridge", up->bridge, rc);
+	no_ipv6(up->bridge);
+	if (tap_link_get(nl, up->bridge, &br) == 0 && !(br.flags & IFF_UP) &&
+	    (rc = tap_link_set_up(nl, up->bridge, 1)) < 0)
+		return failed(r, "bridge up", up->bridge, rc);
+	/* Persistent, so the bridge keeps its uplink port across an agent
+	 * restart; an existing one is taken over. */
+	if (up->fd < 0 && tap_link_index(nl, up->name) < 0 &&
+	    (rc = tap_persist_create(TAP_KIND_TAP, up->name, 0, NULL)) < 0)
+		return failed(r, "uplink", up->name, rc);
+	rc = fabric_kernel_open_uplink(r->f, up);
+	if (rc < 0)
+		return failed(r, "uplink open", up->name, rc);
+	no_ipv6(up->name);
+	rc = attach_up(nl, up->bridge, up->name, up->mtu);
+	if (rc < 0)
+		return failed(r, "uplink attach", up->name, rc);
+	return 0;
+}
+
+/* ---- ports ------------------------------------------------------------- */
+
+static const struct fabric_uplink *port_uplink(struct fabric *f, const struct fabric_view_port *p)
+{
+	const struct fabric_view *v = f->view;
+
+	return fabric_uplink_find(f, v->tenants[p->tenant].vni, v->subnets[p->subnet].id);
+}
+
+/* Inside the container: eth0 with the port's address, up, and a default
+ * route via the gateway (MAC and MTU came with the veth). */
+static int configure_inside(const struct fabric_view_port *p, const struct fabric_view_subnet *s)
+{
+	uint32_t ip = htonl(p->ip), gw = htonl(s->gateway), any = 0;
+	struct tap_nl *in;
+	int rc = tap_nl_open_netns(p->netns, &in);
+
+	if (rc < 0)
+		return rc;
+	rc = tap_addr_add(in, CONTAINER_IFNAME, AF_INET, (const uint8_t *)&ip, s->plen);
+	if (rc == 0)
+		rc = tap_link_set_up(in, CONTAINER_IFNAME, 1);
+	if (rc == 0)
+		rc = tap_link_set_up(in, "lo", 1);
+	if (rc == 0)
+		rc = tap_route_replace_via(in, CONTAINER_IFNAME, AF_INET, (const uint8_t *)&any, 0,
+					   (const uint8_t *)&gw);
+	tap_nl_close(in);
+	return rc;
+}
+
+static int create_container(struct fabric *f, const struct fabric_view_port *p, const char *name)
+{
+	const struct fabric_view_subnet *s = &f->view->subnets[p->subnet];
+	char peer[IFNAMSIZ];
+	int fd, rc;
+
+	fd = tap_netns_open(p->netns);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	fabric_link_name(FABRIC_LINK_PEER, p->id, peer);
+	(void)tap_link_delete(f->nl, peer); /* a leftover of an interrupted creation */
+	rc = tap_veth_create(f->nl, name, peer, s->mtu, NULL, p->mac);
+	if (rc < 0)
+		return rc;
+	rc = tap_link_move_netns(f->nl, peer, p->netns, CONTAINER_IFNAME);
+	if (rc == 0)
+		rc = configure_inside(p, s);
+	if (rc < 0)
+		(void)tap_link_delete(f->nl, name); /* takes its peer along, wherever it is */
+	return rc;
+}
+
+static int ensure_port(struct reconcile *r, const struct fabric_view_port *p)
+{
+	const struct fabric_uplink *up = port_uplink(r->f, p);
+	bool vm = p->kind == FABRIC_PORT_VM;
+	struct tap_link_info info;
+	char name[IFNAMSIZ];
+	int rc;
+
+	if (!up)
+		return 0;
+	fabric_link_name(vm ? FABRIC_LINK_VM : FABRIC_LINK_CONTAINER, p->id, name);
+	rc = tap_link_get(r->f->nl, name, &info);
+	if (rc == 0 && strcmp(info.kind, vm ? "tun" : "veth")) {
+		log_warn("fabric", "%s is a %s, not a %s: replaced", name, info.kind, vm ? "tap" : "veth");
+		(void)tap_link_delete(r->f->nl, name);
+		rc = -ENODEV;
+	}
+	if (rc == -ENODEV) {
+		rc = vm ? tap_persist_create(TAP_KIND_TAP, name, 0, NULL) : create_container(r->f, p, name);
+		if (rc == 0)
+			log_info("fabric", "port %s: %s created", p->name, name);
+	}
+	if (rc < 0)
+		return failed(r, vm ? "vm tap" : "container veth", name, rc);
+	no_ipv6(name);
+	rc = attach_up(r->f->nl, up->bridge, name, up->mtu);
+	if (rc < 0)
+		return failed(r, "attach", name, rc);
+	rc = no_learning(name);
+	if (rc < 0)
+		return failed(r, "learning off", name, rc);
+	return 0;
+}
+
+/* ---- removal ------------------------------------------------------------ */
+
+struct owned {
+	char name[IFNAMSIZ];
+	enum fabric_link_kind kind;
+	uint32_t id;
+};
+
+struct owned_list {
+	struct owned *items;
+	size_t n, cap;
+};
+
+static int collect(const struct tap_link_info *link, void *ctx)
+{
+	struct owned_list *l = ctx;
+	struct owned o;
+
+	if (!fabric_name_parse(link->name, &o.kind, &o.id))
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct owned *items = realloc(l->items, cap * sizeof(*items));
+
+		if (!items)
+			return -ENOMEM;
+		l->items = items;
+		l->cap = cap;
+	}
+	memcpy(o.name, link->name, IFNAMSIZ);
+	l->items[l->n++] = o;
+	return 0;
+}
+
+static bool wanted(struct fabric *f, const struct owned *o)
+{
+	const struct fabric_view *v = f->view;
+
+	switch (o->kind) {
+	case FABRIC_LINK_BRIDGE:
+	case FABRIC_LINK_UPLINK:
+		for (size_t i = 0; i < f->n_uplinks; i++) {
+			if (f->uplinks[i]->subnet_id == o->id)
+				return true;
+		}
+		return false;
+	case FABRIC_LINK_CONTAINER:
+	case FABRIC_LINK_VM:
+		for (size_t i = 0; v && i < v->n_ports; i++) {
+			if (v->ports[i].id == o->id && fabric_port_is_local(&v->ports[i], f->self) &&
+			    (v->ports[i].kind == FABRIC_PORT_VM) == (o->kind == FABRIC_LINK_VM))
+				return true;
+		}
+		return false;
+	default:
+		return false; /* a veth end never moved: an interrupted creation */
+	}
+}
+
+/* Ports before bridges, so a bridge is only deleted once nothing of ours
+ * is on it. */
+static void remove_unwanted(struct reconcile *r, struct owned_list *l)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < l->n; i++) {
+			const struct owned *o = &l->items[i];
+			bool bridge = o->kind == FABRIC_LINK_BRIDGE;
+			int rc;
+
+			if ((pass == 0) == bridge || wanted(r->f, o))
+				continue;
+			rc = bridge ? tap_bridge_delete(r->f->nl, o->name) : tap_link_delete(r->f->nl, o->name);
+			if (rc < 0 && rc != -ENODEV)
+				failed(r, "remove", o->name, rc);
+			else
+				log_info("fabric", "%s removed (no longer wanted)", o->name);
+		}
+	}
+}
+
+int fabric_kernel_reconcile(struct fabric *f, bool quiet)
+{
+	struct reconcile r = { .f = f, .quiet = quiet };
+	struct owned_list l = { 0 };
+	int rc;
+
+	if (!f->nl || !f->view)
+		return 0;
+	for (size_t i = 0; i < f->n_uplinks; i++)
+		(void)ensure_uplink(&r, f->uplinks[i]);
+	for (size_t i = 0; i < f->view->n_ports; i++) {
+		if (fabric_port_is_local(&f->view->ports[i], f->self))
+			(void)ensure_port(&r, &f->view->ports[i]);
+	}
+	rc = tap_link_foreach(f->nl, FABRIC_NAME_PREFIX, collect, &l);
+	if (rc < 0)
+		failed(&r, "list", "links", rc);
+	else
+		remove_unwanted(&r, &l);
+	free(l.items);
+	return r.failures;
+}

@@ -1,0 +1,161 @@
+/* Fabric-mode packet paths:
+ *
+ *   uplink TAP -> vswitch_from_uplink -> reply out the same TAP
+ *                                     | write to another local uplink
+ *                                     | fabric_frame_encode -> encrypt -> UDP to the host
+ *   UDP -> decrypt (tunmode) -> fabric_on_data -> vswitch_from_fabric -> local uplink
+ *
+ * A frame to a host is read 24 bytes into the agent's transmit buffer (the
+ * transport header, then the fabric header), so a frame the switch passes on
+ * unchanged is encoded and encrypted where it lies: no copy. */
+#include "dataplane/fabric.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <inttypes.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dataplane/fabric_frame.h"
+#include "dataplane/log.h"
+#include "dataplane/tunmode.h"
+#include "dataplane/uapi_proto.h"
+
+/* Frames handled per readiness callback before yielding to other events. */
+#define FABRIC_BURST 64
+#define FRAME_OFFSET (WG_DATA_HEADER_LEN + FABRIC_HEADER_LEN)
+/* The largest frame read: its fabric frame must still encrypt into the buffer. */
+#define FRAME_MAX (AGENT_BUF_LEN - FRAME_OFFSET - WG_PADDING_MULTIPLE - WG_AEAD_TAG_LEN - 16)
+
+static void count(struct fabric *f, enum fabric_drop d)
+{
+	f->drops[d]++;
+}
+
+static void write_uplink(struct fabric *f, const struct fabric_uplink *up, const uint8_t *frame,
+			 size_t len)
+{
+	if (!up || up->fd < 0) {
+		count(f, FABRIC_DROP_NO_UPLINK);
+		return;
+	}
+	if (write(up->fd, frame, len) != (ssize_t)len)
+		count(f, FABRIC_DROP_TAP_WRITE);
+}
+
+static void send_to_host(struct fabric *f, const struct wg_env *env, uint32_t host_id, uint32_t vni,
+			 const uint8_t *frame, size_t len, uint8_t *buf)
+{
+	struct fabric_host *h = fabric_host_by_id(f, host_id);
+	int n;
+
+	if (!h || !fabric_host_peer(f, h)) {
+		count(f, FABRIC_DROP_NO_PEER);
+		return;
+	}
+	n = fabric_frame_encode(buf + WG_DATA_HEADER_LEN,
+				AGENT_BUF_LEN - WG_DATA_HEADER_LEN - WG_AEAD_TAG_LEN - WG_PADDING_MULTIPLE,
+				vni, frame, len);
+	if (n < 0) {
+		count(f, FABRIC_DROP_ENCODE);
+		return;
+	}
+	tunmode_send_payload(f->a, env, h->peer, buf, (size_t)n, AGENT_BUF_LEN);
+	tunmode_arm_timer(f->a, h->peer);
+}
+
+void fabric_handle_uplink_frame(struct fabric *f, struct fabric_uplink *up, const struct wg_env *env,
+				uint8_t *buf, size_t len)
+{
+	struct vswitch_result res;
+
+	vswitch_from_uplink(f->vs, &f->worker, env->now, up->vni, up->subnet_id, buf + FRAME_OFFSET, len,
+			    &res);
+	switch (res.action) {
+	case VSWITCH_REPLY:
+		write_uplink(f, up, res.frame, res.len);
+		break;
+	case VSWITCH_TO_UPLINK:
+		write_uplink(f, (const struct fabric_uplink *)res.uplink, res.frame, res.len);
+		break;
+	case VSWITCH_TO_HOST:
+		send_to_host(f, env, res.host, res.vni, res.frame, res.len, buf);
+		break;
+	default:
+		break; /* counted by the worker */
+	}
+}
+
+void fabric_on_data(struct agent *a, struct wg_peer *peer, uint8_t *data, size_t len)
+{
+	struct fabric *f = a->fabric;
+	struct agent_peer *ap = agent_peer_state(peer);
+	struct vswitch_result res;
+
+	if (len == 0)
+		return; /* keepalive */
+	switch (data[0] >> 4) {
+	case 1:
+		break;
+	case 4:
+	case 6:
+		count(f, FABRIC_DROP_IP_PAYLOAD);
+		return;
+	default:
+		count(f, FABRIC_DROP_BAD_PAYLOAD);
+		return;
+	}
+	if (!ap || !ap->host_id) {
+		count(f, FABRIC_DROP_NOT_A_HOST);
+		return;
+	}
+	if (vswitch_from_fabric(f->vs, &f->worker, ap->host_id, data, len, &res) == VSWITCH_TO_UPLINK)
+		write_uplink(f, (const struct fabric_uplink *)res.uplink, res.frame, res.len);
+}
+
+void fabric_on_uplink_readable(int fd, short what, void *arg)
+{
+	struct fabric_uplink *up = arg;
+	struct fabric *f = up->f;
+	struct wg_env env;
+	ssize_t n;
+
+	(void)what;
+	for (int i = 0; i < FABRIC_BURST; i++) {
+		n = read(fd, f->a->tx_buf + FRAME_OFFSET, FRAME_MAX);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* EAGAIN: drained. Anything else (the link was deleted
+			 * under us) is mended by the next reconcile. */
+			if (n < 0 && errno != EAGAIN) {
+				log_warn("fabric", "%s: read failed: %s; closed until the next reconcile",
+					 up->name, strerror(errno));
+				fabric_kernel_close_uplink(up);
+			}
+			return;
+		}
+		agent_env(&env);
+		fabric_handle_uplink_frame(f, up, &env, f->a->tx_buf, (size_t)n);
+	}
+}
+
+void fabric_format_stats(struct agent *a, struct uapi_buf *out)
+{
+	struct fabric *f = a->fabric;
+
+	if (!f)
+		return;
+	for (int d = 0; d < FABRIC_DROP__COUNT; d++)
+		uapi_buf_printf(out, "drop_fabric_%s=%" PRIu64 "\n", fabric_drop_name((enum fabric_drop)d),
+				f->drops[d]);
+	for (int r = VSWITCH_R_NONE + 1; r < VSWITCH_REASON__COUNT; r++)
+		uapi_buf_printf(out, "%svswitch_%s=%" PRIu64 "\n",
+				r >= VSWITCH_IGNORE_ARP_LOCAL ? "" : "drop_",
+				vswitch_reason_name((enum vswitch_reason)r), f->worker.reasons[r]);
+	for (int c = 0; c < VSWITCH_ACTION__COUNT; c++)
+		uapi_buf_printf(out, "vswitch_%s=%" PRIu64 "\n", vswitch_action_name((enum vswitch_action)c),
+				f->worker.actions[c]);
+	uapi_buf_printf(out, "vswitch_icmp_suppressed=%" PRIu64 "\n", f->worker.icmp_suppressed);
+	uapi_buf_printf(out, "fabric_kernel_errors=%" PRIu64 "\n", f->kernel_errors);
+}
