@@ -10,7 +10,7 @@ PACKAGES=(
 	iproute2 iputils-ping iperf3 wireguard-go wireguard-tools tshark
 	python3 python3-cryptography procps curl psmisc
 	# The VM-port test boots Debian's kernel with a busybox initramfs under QEMU.
-	qemu-system-x86 linux-image-amd64 busybox-static
+	qemu-system-x86 linux-image-amd64 busybox-static cpio
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
