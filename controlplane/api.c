@@ -114,6 +114,8 @@ static void on_request(struct evhttp_request *r, void *arg)
 	}
 	cp_api_handle(&api->ctx, &req, &res);
 	log_request(&req, res.status);
+	if (req.method != CP_METHOD_GET && res.status >= 200 && res.status < 300 && api->ctx.changed)
+		api->ctx.changed(api->ctx.changed_ctx);
 	send_json(r, res.status, res.body);
 	json_decref(res.body);
 }

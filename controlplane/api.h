@@ -51,6 +51,10 @@ struct cp_api_ctx {
 	struct cp_rng rng;
 	int64_t (*now)(void *ctx);
 	void *now_ctx;
+	/* Called after every request that committed a change (may be NULL), so
+	 * the control channel pushes it without waiting for its next poll. */
+	void (*changed)(void *ctx);
+	void *changed_ctx;
 };
 
 enum cp_method { CP_METHOD_OTHER, CP_METHOD_GET, CP_METHOD_POST, CP_METHOD_DELETE };

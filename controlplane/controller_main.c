@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "controlplane/api.h"
+#include "controlplane/channel_server.h"
 #include "controlplane/keyfile.h"
 #include "controlplane/log.h"
 #include "controlplane/store.h"
@@ -49,7 +50,7 @@ static void usage(FILE *f)
 		"  --key PATH           controller private key, created 0600 if absent\n"
 		"                       (default " DEFAULT_KEY ")\n"
 		"  --listen ADDR:PORT   control channel address for agents\n"
-		"                       (default " DEFAULT_LISTEN "; not served yet)\n"
+		"                       (default " DEFAULT_LISTEN ")\n"
 		"  --show-public-key    print the controller's public key and exit\n"
 		"  --log-level LEVEL    error, warn, info (default) or debug\n"
 		"  -h, --help           this text\n"
@@ -143,7 +144,9 @@ static void ensure_parent(const char *path)
 		cp_log(CP_LOG_INFO, "controller", "created directory %s", dir);
 }
 
-static int load_key(const char *path, uint8_t pub[32])
+/* Loads (or creates) the controller's key. priv may be NULL when only the
+ * public key is wanted; otherwise the caller wipes it. */
+static int load_key(const char *path, uint8_t pub[32], uint8_t *priv_out)
 {
 	struct cp_rng rng = { fill_random, NULL };
 	struct cp_error err;
@@ -161,6 +164,8 @@ static int load_key(const char *path, uint8_t pub[32])
 		cp_log(CP_LOG_INFO, "controller", "created key file %s", path);
 	if (!wg_key_public_from_private(pub, priv))
 		rc = -EINVAL;
+	if (rc == 0 && priv_out)
+		memcpy(priv_out, priv, sizeof(priv));
 	sodium_memzero(priv, sizeof(priv));
 	if (rc < 0)
 		cp_log(CP_LOG_ERROR, "controller", "key file %s holds an unusable key", path);
@@ -174,12 +179,42 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(arg, NULL);
 }
 
-/* The event loop with the API up, until SIGTERM or SIGINT. */
-static int serve(struct event_base *base, struct cp_store *st, const struct options *o)
+static void kick_channel(void *ctx)
 {
-	struct cp_api_ctx ctx = { st, { fill_random, NULL }, wall_seconds, NULL };
+	cp_channel_server_kick(ctx);
+}
+
+/* Agents may connect as soon as this returns; the key is copied. */
+static int start_channel(struct event_base *base, struct cp_store *st, const char *listen,
+			 const uint8_t priv[32], struct cp_channel_server **out)
+{
+	struct cp_channel_server_config cfg = { .listen = listen };
+	struct cp_error err;
+	char addr[64];
+	int rc;
+
+	memcpy(cfg.private_key, priv, sizeof(cfg.private_key));
+	rc = cp_channel_server_start(base, st, &cfg, out, &err);
+	sodium_memzero(&cfg, sizeof(cfg));
+	if (rc < 0) {
+		cp_log(CP_LOG_ERROR, "controller", "control channel on %s: %s", listen, err.message);
+		return rc;
+	}
+	cp_channel_server_address(*out, addr);
+	cp_log(CP_LOG_INFO, "controller", "control channel on %s", addr);
+	return 0;
+}
+
+/* The event loop with the API and the control channel up, until SIGTERM or
+ * SIGINT. */
+static int serve(struct event_base *base, struct cp_store *st, const struct options *o,
+		 const uint8_t priv[32])
+{
+	struct cp_api_ctx ctx = { .store = st, .rng = { fill_random, NULL }, .now = wall_seconds,
+				  .changed = kick_channel };
 	struct event *term = evsignal_new(base, SIGTERM, on_signal, base);
 	struct event *intr = evsignal_new(base, SIGINT, on_signal, base);
+	struct cp_channel_server *chan = NULL;
 	struct cp_api *api = NULL;
 	struct cp_error err;
 	int64_t rev = 0;
@@ -187,6 +222,10 @@ static int serve(struct event_base *base, struct cp_store *st, const struct opti
 
 	if (!term || !intr || event_add(term, NULL) < 0 || event_add(intr, NULL) < 0)
 		goto out;
+	rc = start_channel(base, st, o->listen, priv, &chan);
+	if (rc < 0)
+		goto out;
+	ctx.changed_ctx = chan;
 	ensure_parent(o->socket);
 	rc = cp_api_start(base, &ctx, o->socket, &api, &err);
 	if (rc < 0) {
@@ -196,11 +235,10 @@ static int serve(struct event_base *base, struct cp_store *st, const struct opti
 	cp_store_revision(st, &rev, NULL);
 	cp_log(CP_LOG_INFO, "controller", "admin API on %s, store %s at revision %lld",
 	       o->socket, o->db, (long long)rev);
-	cp_log(CP_LOG_WARN, "controller", "control channel not implemented yet: %s not served",
-	       o->listen);
 	rc = event_base_dispatch(base) < 0 ? -EIO : 0;
 out:
 	cp_api_stop(api);
+	cp_channel_server_free(chan);
 	if (term)
 		event_free(term);
 	if (intr)
@@ -213,8 +251,8 @@ static int run(const struct options *o)
 	struct event_base *base = NULL;
 	struct cp_store *st = NULL;
 	struct cp_error err;
-	uint8_t pub[32];
-	int rc = load_key(o->key, pub);
+	uint8_t pub[32], priv[32];
+	int rc = load_key(o->key, pub, priv);
 
 	if (rc < 0)
 		return rc;
@@ -222,10 +260,12 @@ static int run(const struct options *o)
 	rc = cp_store_open(o->db, &st, &err);
 	if (rc < 0) {
 		cp_log(CP_LOG_ERROR, "controller", "%s", err.message);
+		sodium_memzero(priv, sizeof(priv));
 		return rc;
 	}
 	base = event_base_new();
-	rc = base ? serve(base, st, o) : -ENOMEM;
+	rc = base ? serve(base, st, o, priv) : -ENOMEM;
+	sodium_memzero(priv, sizeof(priv));
 	if (base)
 		event_base_free(base);
 	cp_store_close(st);
@@ -253,7 +293,7 @@ int main(int argc, char **argv)
 	/* everything the controller creates (database, key, socket) is its own */
 	umask(077);
 	if (o.show_public_key) {
-		if (load_key(o.key, pub) < 0)
+		if (load_key(o.key, pub, NULL) < 0)
 			return 1;
 		wg_key_to_base64(text, pub);
 		printf("%s\n", text);

@@ -14,7 +14,7 @@ static json_t *call(struct fx *f, enum cp_method m, const char *target, const ch
 		    int want_status)
 {
 	static int64_t now = 1000000;
-	struct cp_api_ctx ctx = { f->st, f->rng, fake_now, &now };
+	struct cp_api_ctx ctx = { .store = f->st, .rng = f->rng, .now = fake_now, .now_ctx = &now };
 	char path[256];
 	char *q;
 	struct cp_api_request req = { .method = m, .path = path, .body = body ? body : "",

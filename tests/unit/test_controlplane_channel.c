@@ -154,7 +154,7 @@ static int64_t api_clock(void *ctx)
 /* Calls the API like the CLI would; returns the status, *out the body. */
 static int api(struct cfx *x, enum cp_method m, const char *path, const char *body, json_t **out)
 {
-	struct cp_api_ctx ctx = { x->f->st, x->f->rng, api_clock, x };
+	struct cp_api_ctx ctx = { .store = x->f->st, .rng = x->f->rng, .now = api_clock, .now_ctx = x };
 	struct cp_api_request req = { m, path, NULL, body, body ? strlen(body) : 0 };
 	struct cp_api_response res;
 
