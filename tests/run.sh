@@ -90,6 +90,8 @@ case "${1:-}" in
 --unit) run_unit "${2:-build}" ;;
 --fuzz) run_fuzz "${2:-60}" ;;
 --all)
+	# The shell suites find the binaries through TENET_BUILD.
+	export TENET_BUILD="${2:-build}"
 	run_unit "${2:-build}"
 	[ -d build-asan/tests ] && run_unit build-asan
 	run_fuzz "${CHECK_FUZZ_SECONDS:-10}"
