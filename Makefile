@@ -30,7 +30,7 @@ ifneq ($(wildcard controlplane/controller_main.c),)
 PROGRAMS  += $(BUILD)/tenet-controller
 endif
 
-.PHONY: all check unit asan asan-build fuzz fuzz-build deps demo demo-down bench clean
+.PHONY: all check unit asan asan-build fuzz fuzz-build deps demo demo-down demo-tun demo-tun-down bench clean
 all: $(PROGRAMS) $(UNIT_BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -93,8 +93,12 @@ fuzz: deps fuzz-build
 
 # Demo and benchmarks -----------------------------------------------------
 demo: deps all
-	@examples/tun-quickstart.sh up
+	@TENET_BUILD=$(BUILD) examples/quickstart.sh up
 demo-down:
+	@TENET_BUILD=$(BUILD) examples/quickstart.sh down
+demo-tun: deps all
+	@examples/tun-quickstart.sh up
+demo-tun-down:
 	@examples/tun-quickstart.sh down
 bench: deps all $(BENCH_BINS)
 	@bench/run.sh
