@@ -1,10 +1,12 @@
 /* tenet port: workload interfaces (container veths, VM taps). */
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/api_client.h"
 #include "cli/noun.h"
 #include "cli/table.h"
+#include "dataplane/fabric_names.h"
 
 static int print_ports(const json_t *ports)
 {
@@ -29,11 +31,37 @@ static int print_ports(const json_t *ports)
 	return CLI_EXIT_OK;
 }
 
-/* `port show`: one "field: value" line each, in a fixed order. */
+/* The host-side link the agent makes for the port, named by the agent's own
+ * rule (dataplane/fabric_names.h): "tap" for a VM (what QEMU opens), "veth"
+ * for a container (its end on the bridge). Nothing if the controller's
+ * answer lacks a usable id or kind. */
+static void add_link_name(json_t *p)
+{
+	const json_t *id = json_object_get(p, "id");
+	const char *kind = cli_json_str(p, "kind");
+	char name[IFNAMSIZ];
+	bool vm;
+
+	if (!json_is_integer(id) || json_integer_value(id) < 1 ||
+	    json_integer_value(id) > 0xffffffff || !kind)
+		return;
+	vm = !strcmp(kind, "vm");
+	if (!vm && strcmp(kind, "container"))
+		return;
+	fabric_link_name(vm ? FABRIC_LINK_VM : FABRIC_LINK_CONTAINER,
+			 (uint32_t)json_integer_value(id), name);
+	json_object_set_new(p, vm ? "tap" : "veth", json_string(name));
+}
+
+/* `port show`: one "field: value" line each, in a fixed order; the link
+ * name only for the port's kind, and for a VM the QEMU arguments that
+ * attach it (script=no: the agent has already put the tap on its bridge). */
 static void print_port_fields(const json_t *p)
 {
 	static const char *const fields[] = { "tenant", "subnet", "name", "host", "kind", "ip",
 					      "mac", "netns" };
+	const char *tap = cli_json_str(p, "tap"), *veth = cli_json_str(p, "veth");
+	const char *mac = cli_json_str(p, "mac");
 	char num[24];
 	size_t i;
 
@@ -42,8 +70,15 @@ static void print_port_fields(const json_t *p)
 
 		printf("%-9s %s\n", fields[i], v ? v : "-");
 	}
+	if (veth)
+		printf("%-9s %s\n", "veth", veth);
+	if (tap)
+		printf("%-9s %s\n", "tap", tap);
 	printf("%-9s %s\n", "id", cli_json_int(p, "id", num, sizeof(num)));
 	printf("%-9s %s\n", "revision", cli_json_int(p, "revision", num, sizeof(num)));
+	if (tap && mac)
+		printf("%-9s -netdev tap,id=n0,ifname=%s,script=no,downscript=no "
+		       "-device virtio-net-pci,netdev=n0,mac=%s\n", "qemu", tap, mac);
 }
 
 static int port_add(const struct cli_command *cmd, int argc, char **argv,
@@ -113,6 +148,7 @@ static int port_show(const struct cli_command *cmd, int argc, char **argv,
 		rc = cli_request(cmd, opt, "GET", path, NULL, &out);
 	if (rc != CLI_EXIT_OK)
 		return rc;
+	add_link_name(out);
 	if (opt->json)
 		rc = cli_print_json(out);
 	else
@@ -156,7 +192,9 @@ const struct cli_command cli_cmd_port = {
 		 "        QEMU opens by name. Without --ip the lowest free address of the\n"
 		 "        subnet is assigned; without --mac a random locally administered one.\n"
 		 "list    shows every port, or one tenant's, or one host's.\n"
-		 "show    shows one port, field by field.\n"
+		 "show    shows one port, field by field, with the host-side link the agent\n"
+		 "        makes for it (veth: a container's end on the bridge; tap: the name\n"
+		 "        a VM's QEMU opens) and, for a VM, the QEMU arguments that attach it.\n"
 		 "rm      removes a port; refused while a route uses it as next hop.\n"
 		 "\n"
 		 "Examples:\n"

@@ -43,37 +43,40 @@ static int failed(struct reconcile *r, const char *what, const char *name, int r
 	return rc;
 }
 
-/* One value into a sysfs/procfs file. tap/ has no netlink call for these
- * two settings yet (FABRIC.md, "kernel settings"). */
-static int write_knob(const char *fmt, const char *name, const char *value)
+/* Links of ours carry no host IPv6: no link-local address (so no router
+ * solicitation or DAD out of them into the switch), set over netlink before
+ * the link is first up; and IPv6 off altogether, so a router advertisement
+ * a container floods to the bridge cannot configure addresses or a default
+ * route in the host's namespace. Netlink cannot set disable_ipv6 (it is a
+ * sysctl only); /proc/sys/net always shows the namespace of the thread that
+ * opens it, so this needs no particular /sys (FABRIC.md, "kernel
+ * settings"). */
+static int no_ipv6(struct tap_nl *nl, const char *name)
 {
-	char path[128];
-	int fd, rc = 0;
+	char path[80];
+	int fd, rc = tap_link_set_addr_gen_none(nl, name);
 
-	snprintf(path, sizeof(path), fmt, name);
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, value, strlen(value)) < 0)
-		rc = -errno;
-	close(fd);
-	return rc;
+	if (fd >= 0) {
+		if (write(fd, "1", 1) < 0 && rc == 0)
+			rc = -errno;
+		close(fd);
+	}
+	return rc == -EAFNOSUPPORT ? 0 : rc; /* a kernel without IPv6 */
 }
 
 /* A port's bridge must not learn from it: a container that sends with
  * another port's MAC would otherwise move that MAC to its own bridge port
  * and receive the victim's traffic (the switch refuses the spoofed frames,
- * but the bridge learns before the uplink ever sees them). */
-static int no_learning(const char *port)
+ * but the bridge learns before the uplink ever sees them). A static entry
+ * for the port's own MAC sends frames to it through that port alone, where
+ * without learning they would be flooded to every port of the bridge. */
+static int port_forwarding(struct tap_nl *nl, const char *name, const uint8_t mac[6])
 {
-	return write_knob("/sys/class/net/%s/brport/learning", port, "0");
-}
+	int rc = tap_bridge_port_set_learning(nl, name, 0);
 
-/* Links of ours carry no host IPv6 (router solicitations, MLD reports from
- * the uplink itself would only be counted as drops). */
-static void no_ipv6(const char *name)
-{
-	(void)write_knob("/proc/sys/net/ipv6/conf/%s/disable_ipv6", name, "1");
+	return rc < 0 ? rc : tap_bridge_fdb_add(nl, name, mac);
 }
 
 /* ---- uplinks and bridges ------------------------------------------------ */
@@ -134,7 +137,8 @@ static int ensure_uplink(struct reconcile *r, struct fabric_uplink *up)
 	rc = tap_bridge_create(nl, up->bridge, NULL);
 	if (rc < 0)
 		return failed(r, "bridge", up->bridge, rc);
-	no_ipv6(up->bridge);
+	if ((rc = no_ipv6(nl, up->bridge)) < 0)
+		(void)failed(r, "bridge ipv6 off", up->bridge, rc); /* not worth a dead subnet */
 	if (tap_link_get(nl, up->bridge, &br) == 0 && !(br.flags & IFF_UP) &&
 	    (rc = tap_link_set_up(nl, up->bridge, 1)) < 0)
 		return failed(r, "bridge up", up->bridge, rc);
@@ -146,7 +150,8 @@ static int ensure_uplink(struct reconcile *r, struct fabric_uplink *up)
 	rc = fabric_kernel_open_uplink(r->f, up);
 	if (rc < 0)
 		return failed(r, "uplink open", up->name, rc);
-	no_ipv6(up->name);
+	if ((rc = no_ipv6(nl, up->name)) < 0)
+		(void)failed(r, "uplink ipv6 off", up->name, rc);
 	rc = attach_up(nl, up->bridge, up->name, up->mtu);
 	if (rc < 0)
 		return failed(r, "uplink attach", up->name, rc);
@@ -231,13 +236,15 @@ static int ensure_port(struct reconcile *r, const struct fabric_view_port *p)
 	}
 	if (rc < 0)
 		return failed(r, vm ? "vm tap" : "container veth", name, rc);
-	no_ipv6(name);
+	rc = no_ipv6(r->f->nl, name);
+	if (rc < 0)
+		(void)failed(r, "ipv6 off", name, rc); /* counted and retried; the port still works */
 	rc = attach_up(r->f->nl, up->bridge, name, up->mtu);
 	if (rc < 0)
 		return failed(r, "attach", name, rc);
-	rc = no_learning(name);
+	rc = port_forwarding(r->f->nl, name, p->mac);
 	if (rc < 0)
-		return failed(r, "learning off", name, rc);
+		return failed(r, "learning off / static fdb", name, rc);
 	return 0;
 }
 

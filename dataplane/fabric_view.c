@@ -339,16 +339,107 @@ static int parse_tenant(struct parser *p, const json_t *obj, size_t t)
 	if (rc == 0)
 		rc = get_int(p, obj, "vni", 1, 0xffffff, &vni);
 	ten->vni = (uint32_t)vni;
-	for (size_t i = 0; rc == 0 && i < t; i++) {
-		if (p->v->tenants[i].vni == ten->vni)
-			rc = fail(p, "VNI %u appears twice", ten->vni);
-	}
 	if (rc == 0)
 		rc = parse_list(p, obj, t, "subnets");
 	if (rc == 0)
 		rc = parse_list(p, obj, t, "ports");
 	if (rc == 0)
 		rc = parse_list(p, obj, t, "routes");
+	return rc;
+}
+
+/* ---- what must be unique across the whole view ---------------------------
+ * The agent names kernel links from ids (fabric_names.h): two subnets with
+ * one id would be one bridge holding ports of two tenants, two ports with
+ * one id one veth or tap. A MAC twice in a subnet would be two static
+ * forwarding entries fighting over one address on one bridge. Sorting
+ * (key, index) pairs keeps this O(n log n) at VIEW_MAX_ITEMS entries. */
+
+struct key_at {
+	uint64_t key;
+	size_t at;
+};
+
+static int cmp_key_at(const void *a, const void *b)
+{
+	const struct key_at *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* true if two entries share a key: *first and *second (first < second) are
+ * their indices, the pair with the lowest key. */
+static bool find_duplicate(struct key_at *k, size_t n, size_t *first, size_t *second)
+{
+	qsort(k, n, sizeof(*k), cmp_key_at);
+	for (size_t i = 1; i < n; i++) {
+		if (k[i].key == k[i - 1].key) {
+			*first = k[i - 1].at;
+			*second = k[i].at;
+			return true;
+		}
+	}
+	return false;
+}
+
+static uint64_t mac_key(size_t subnet, const uint8_t mac[6])
+{
+	uint64_t key = subnet; /* < VIEW_MAX_ITEMS, fits the top 16 bits */
+
+	for (int i = 0; i < 6; i++)
+		key = key << 8 | mac[i];
+	return key;
+}
+
+static int check_unique(struct parser *p, struct key_at *k)
+{
+	const struct fabric_view *v = p->v;
+	size_t i, a, b;
+
+	for (i = 0; i < v->n_tenants; i++)
+		k[i] = (struct key_at){ v->tenants[i].vni, i };
+	if (find_duplicate(k, v->n_tenants, &a, &b)) {
+		snprintf(p->where_buf, sizeof(p->where_buf), "tenants[%zu]", b);
+		p->where = p->where_buf;
+		return fail(p, "VNI %u appears twice", v->tenants[b].vni);
+	}
+	p->where = "";
+	for (i = 0; i < v->n_subnets; i++)
+		k[i] = (struct key_at){ v->subnets[i].id, i };
+	if (find_duplicate(k, v->n_subnets, &a, &b))
+		return fail(p, "subnet id %u appears twice (subnets \"%s\" and \"%s\")",
+			    v->subnets[b].id, v->subnets[a].name, v->subnets[b].name);
+	for (i = 0; i < v->n_ports; i++)
+		k[i] = (struct key_at){ v->ports[i].id, i };
+	if (find_duplicate(k, v->n_ports, &a, &b))
+		return fail(p, "port id %u appears twice (ports \"%s\" and \"%s\")",
+			    v->ports[b].id, v->ports[a].name, v->ports[b].name);
+	for (i = 0; i < v->n_ports; i++)
+		k[i] = (struct key_at){ mac_key(v->ports[i].subnet, v->ports[i].mac), i };
+	if (find_duplicate(k, v->n_ports, &a, &b))
+		return fail(p, "ports \"%s\" and \"%s\" have one MAC in subnet \"%s\"",
+			    v->ports[a].name, v->ports[b].name, v->subnets[v->ports[b].subnet].name);
+	return 0;
+}
+
+static int check_unique_all(struct parser *p)
+{
+	const struct fabric_view *v = p->v;
+	size_t n = v->n_tenants;
+	struct key_at *k;
+	int rc;
+
+	n = v->n_subnets > n ? v->n_subnets : n;
+	n = v->n_ports > n ? v->n_ports : n;
+	if (n < 2)
+		return 0;
+	k = malloc(n * sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	rc = check_unique(p, k);
+	free(k);
 	return rc;
 }
 
@@ -382,7 +473,7 @@ static int parse_root(struct parser *p, const json_t *root)
 		if (rc == 0)
 			rc = parse_tenant(p, item, i);
 	}
-	return rc;
+	return rc ? rc : check_unique_all(p);
 }
 
 int fabric_view_parse(const json_t *root, struct fabric_view **out, char err[FABRIC_ERR_LEN])

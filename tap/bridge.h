@@ -24,6 +24,23 @@ int tap_bridge_attach(struct tap_nl *nl, const char *bridge, const char *ifname)
 /* Releases ifname from whatever bridge it is a port of (0 if none). */
 int tap_bridge_detach(struct tap_nl *nl, const char *ifname);
 
+/* Turns MAC learning on (on != 0) or off on ifname, a port of a bridge
+ * (IFLA_BRPORT_LEARNING through netlink, so it applies in the handle's
+ * namespace whatever /sys shows). -EINVAL if ifname is on no bridge. */
+int tap_bridge_port_set_learning(struct tap_nl *nl, const char *ifname, int on);
+
+/* A static entry in the forwarding database of ifname's bridge: frames to
+ * mac leave through port ifname only (no flooding), and the bridge never
+ * moves mac to another port, whatever it learns. Static (NUD_NOARP), not
+ * "permanent" (which a bridge takes as its own address). Adding again is 0;
+ * an entry for mac on another port of the bridge is moved to ifname.
+ * -EINVAL if ifname is on no bridge or mac is multicast or zero. The entry
+ * goes with the port when the port leaves the bridge or is deleted. */
+int tap_bridge_fdb_add(struct tap_nl *nl, const char *ifname, const uint8_t mac[6]);
+
+/* Removes that entry; a missing one is 0. */
+int tap_bridge_fdb_del(struct tap_nl *nl, const char *ifname, const uint8_t mac[6]);
+
 /* A bridge's MAC is set with tap_link_set_mac (tap/link.h). */
 
 #endif

@@ -39,4 +39,11 @@ int tap_link_set_mac(struct tap_nl *nl, const char *ifname, const uint8_t mac[6]
  * rename before tap_link_set_up. */
 int tap_link_rename(struct tap_nl *nl, const char *ifname, const char *new_name);
 
+/* The kernel generates no IPv6 address on ifname from now on
+ * (IFLA_INET6_ADDR_GEN_MODE none): no link-local address, hence no router
+ * solicitation or DAD from it. Set it before the link goes up: addresses
+ * made earlier stay. IPv6 itself stays on (disable_ipv6 is a sysctl only,
+ * netlink cannot set it). */
+int tap_link_set_addr_gen_none(struct tap_nl *nl, const char *ifname);
+
 #endif

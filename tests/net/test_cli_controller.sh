@@ -118,6 +118,26 @@ ok port_list_host port list --host hv1
 ok port_show port show acme web1
 [[ "$out" == *"netns     web1"* && "$out" == *"kind      container"* ]] &&
 	pass port_show_fields || fail port_show_fields "$out"
+# The host-side link the agent makes, named tn<kind><id in hex> (FABRIC.md).
+jfield() { printf '%s' "$out" | "$py" -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], "-"))' "$1"; }
+t --json port show acme web1
+web1_link=tnc$(printf '%x' "$(jfield id)")
+[ "$(jfield veth)" = "$web1_link" ] && [ "$(jfield tap)" = - ] &&
+	pass json_port_show_veth || fail json_port_show_veth "$out"
+t --json port show acme vm1
+vm1_link=tnv$(printf '%x' "$(jfield id)")
+[ "$(jfield tap)" = "$vm1_link" ] && [ "$(jfield veth)" = - ] &&
+	pass json_port_show_tap || fail json_port_show_tap "$out"
+ok port_show_container_link port show acme web1
+[[ "$out" == *"veth      $web1_link"* && "$out" != *"tap "* && "$out" != *qemu* ]] &&
+	pass port_show_veth || fail port_show_veth "$out"
+ok port_show_vm_link port show acme vm1
+[[ "$out" == *"tap       $vm1_link"* && "$out" != *"veth "* ]] &&
+	pass port_show_tap || fail port_show_tap "$out"
+want="qemu      -netdev tap,id=n0,ifname=$vm1_link,script=no,downscript=no"
+want+=" -device virtio-net-pci,netdev=n0,mac=52:54:00:00:00:01"
+[ "$(echo "$out" | grep '^qemu')" = "$want" ] && pass port_show_qemu_args ||
+	fail port_show_qemu_args "$out"
 ok route_list route list acme
 aligned && [[ "$out" == *"0.0.0.0/0  10.0.1.50"* ]] && pass route_table || fail route_table "$out"
 

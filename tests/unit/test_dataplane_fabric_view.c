@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -149,6 +150,94 @@ static void test_duplicate_vni(void **state)
 	json_decref(j);
 }
 
+/* A second tenant: a copy of the first with another name and VNI, its
+ * subnet and ports renumbered unless `keep_ids`. */
+static json_t *with_second_tenant(bool keep_ids)
+{
+	json_t *j = load(good), *tenants = json_object_get(j, "tenants");
+	json_t *t2 = json_deep_copy(json_array_get(tenants, 0));
+	json_t *ports = json_object_get(t2, "ports"), *port;
+	size_t i;
+
+	json_object_set_new(t2, "name", json_string("bravo"));
+	json_object_set_new(t2, "vni", json_integer(200));
+	if (!keep_ids) {
+		json_object_set_new(json_array_get(json_object_get(t2, "subnets"), 0), "id",
+				    json_integer(4));
+		json_array_foreach(ports, i, port)
+			json_object_set_new(port, "id", json_integer(21 + (json_int_t)i));
+	}
+	json_array_append_new(tenants, t2);
+	return j;
+}
+
+static void expect_refused(json_t *j, const char *expect)
+{
+	char err[FABRIC_ERR_LEN];
+	struct fabric_view *v = NULL;
+
+	assert_int_equal(fabric_view_parse(j, &v, err), -EINVAL);
+	assert_null(v);
+	if (!strstr(err, expect))
+		fail_msg("\"%s\" does not mention \"%s\"", err, expect);
+	json_decref(j);
+}
+
+/* Two tenants may overlap in addresses and even MACs (separate bridges). */
+static void test_second_tenant_same_macs(void **state)
+{
+	char err[FABRIC_ERR_LEN];
+	struct fabric_view *v = NULL;
+	json_t *j = with_second_tenant(false);
+
+	(void)state;
+	assert_int_equal(fabric_view_parse(j, &v, err), 0);
+	assert_int_equal(v->n_subnets, 2);
+	assert_int_equal(v->n_ports, 4);
+	assert_int_equal(v->ports[2].subnet, 1);
+	fabric_view_free(v);
+	json_decref(j);
+}
+
+/* One subnet id in two tenants would be one bridge (tnb3) for both:
+ * ports of two tenants in one broadcast domain. */
+static void test_duplicate_subnet_id(void **state)
+{
+	json_t *j = with_second_tenant(false);
+
+	(void)state;
+	json_object_set_new(json_array_get(json_object_get(json_array_get(
+		json_object_get(j, "tenants"), 1), "subnets"), 0), "id", json_integer(3));
+	expect_refused(j, "subnet id 3 appears twice");
+}
+
+/* The fuzzer's first finding (fuzz_fabric_view): two ports with id 12 were
+ * accepted, so both would have named one kernel link (tnvc). */
+static void test_duplicate_port_id(void **state)
+{
+	json_t *j = load(good), *ports;
+
+	(void)state;
+	ports = json_object_get(json_array_get(json_object_get(j, "tenants"), 0), "ports");
+	json_object_set_new(json_array_get(ports, 0), "id", json_integer(12));
+	expect_refused(j, "port id 12 appears twice (ports \"a1\" and \"v2\")");
+
+	j = with_second_tenant(false);
+	ports = json_object_get(json_array_get(json_object_get(j, "tenants"), 1), "ports");
+	json_object_set_new(json_array_get(ports, 1), "id", json_integer(11));
+	expect_refused(j, "port id 11 appears twice");
+}
+
+static void test_duplicate_mac_in_subnet(void **state)
+{
+	json_t *j = load(good), *ports;
+
+	(void)state;
+	ports = json_object_get(json_array_get(json_object_get(j, "tenants"), 0), "ports");
+	json_object_set_new(json_array_get(ports, 1), "mac", json_string("02:00:00:00:00:0b"));
+	expect_refused(j, "ports \"a1\" and \"v2\" have one MAC in subnet \"s1\"");
+}
+
 static void test_empty_lists(void **state)
 {
 	char err[FABRIC_ERR_LEN];
@@ -187,6 +276,10 @@ int main(void)
 		cmocka_unit_test(test_good_view),
 		cmocka_unit_test(test_bad_fields),
 		cmocka_unit_test(test_duplicate_vni),
+		cmocka_unit_test(test_second_tenant_same_macs),
+		cmocka_unit_test(test_duplicate_subnet_id),
+		cmocka_unit_test(test_duplicate_port_id),
+		cmocka_unit_test(test_duplicate_mac_in_subnet),
 		cmocka_unit_test(test_empty_lists),
 		cmocka_unit_test(test_endpoints),
 	};
