@@ -1,6 +1,14 @@
 /* Pushing views: which agents a new revision concerns, and sending each of
- * them a snapshot, a resume confirmation or a delta. */
+ * them a snapshot, a resume confirmation or a delta.
+ *
+ * Dispatch marks, in the summary of each concerned agent's last view, the
+ * tenants the changes touched (a host change marks everything). The rebuild
+ * then reads only those tenants (cp_host_view_tenants: a host serves ~90
+ * tenants and a change touches one) and merges them into the summary; the
+ * whole view is built for first views, after host changes, and when the
+ * store has moved past the changes dispatched so far. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "controlplane/channel_server_priv.h"
@@ -101,25 +109,86 @@ static int send_delta(struct conn *c, const json_t *view, const struct cp_view_s
 	return rc < 0 ? rc : 1;
 }
 
+/* The names marked stale in c's summary, as an array (borrowed strings). */
+static const char **stale_names(const struct conn *c, size_t *n)
+{
+	const char **names = malloc((json_object_size(c->sum.stale) + 1) * sizeof(*names));
+	const char *name;
+	json_t *v;
+
+	*n = 0;
+	if (!names)
+		return NULL;
+	json_object_foreach(c->sum.stale, name, v)
+		names[(*n)++] = name;
+	return names;
+}
+
+/* Only the stale tenants, merged into the summary of the view last sent.
+ * 1: not possible, build the whole view (nothing marked, or the store moved
+ * past the changes dispatched, which may concern tenants not marked). */
+static int build_part(struct conn *c, json_t **view, struct cp_view_summary *sum,
+		      struct cp_error *err)
+{
+	size_t n;
+	const char **names;
+	int rc;
+
+	if (!c->has_sum || c->sum.stale_all || !json_object_size(c->sum.stale))
+		return 1;
+	names = stale_names(c, &n);
+	if (!names)
+		return 1;
+	rc = cp_host_view_tenants(c->srv->st, c->host, names, n, view, err);
+	if (rc == 0 &&
+	    json_integer_value(json_object_get(*view, "revision")) != c->srv->seen)
+		rc = 1;
+	if (rc == 0)
+		rc = cp_view_summary_merge(&c->sum, *view, names, n, sum);
+	if (rc != 0) {
+		json_decref(*view);
+		*view = NULL;
+	}
+	free(names);
+	if (rc == -ENOMEM || rc == -EBADMSG)
+		return 1;
+	return rc;
+}
+
+static int build_whole(struct conn *c, json_t **view, struct cp_view_summary *sum,
+		       struct cp_error *err)
+{
+	int rc = cp_host_view(c->srv->st, c->host, view, err);
+
+	if (rc == 0) {
+		rc = cp_view_summarize(*view, sum);
+		if (rc < 0)
+			cp_fail(err, -rc, "cannot summarize the view");
+	}
+	if (rc < 0) {
+		json_decref(*view);
+		*view = NULL;
+	}
+	return rc;
+}
+
 static void rebuild(struct conn *c)
 {
 	struct cp_view_summary sum;
 	struct cp_error err;
 	json_t *view = NULL;
-	int rc = cp_host_view(c->srv->st, c->host, &view, &err);
+	int rc = build_part(c, &view, &sum, &err);
 
+	if (rc == 1)
+		rc = build_whole(c, &view, &sum, &err);
 	c->srv->stats.views_built++;
 	if (rc == -ENOENT) {
 		cp_log(CP_LOG_INFO, "channel", "host %s was deleted: closing its connection", c->host);
 		cp_chsrv_refuse(c, "this host was deleted from the controller", true);
 		return;
 	}
-	if (rc == 0)
-		rc = cp_view_summarize(view, &sum);
-	else
-		cp_log(CP_LOG_ERROR, "channel", "view of %s: %s", c->host, err.message);
 	if (rc < 0) {
-		json_decref(view);
+		cp_log(CP_LOG_ERROR, "channel", "view of %s: %s", c->host, err.message);
 		cp_chsrv_refuse(c, "the controller could not build this host's view", false);
 		return;
 	}
@@ -136,6 +205,7 @@ static void rebuild(struct conn *c)
 	}
 	if (rc == 0 && c->has_sum) {  /* nothing sent: the agent keeps the old view */
 		cp_view_summary_free(&sum);
+		cp_view_summary_clear_marks(&c->sum); /* ... which is current */
 		return;
 	}
 	cp_view_summary_free(&c->sum);
@@ -198,69 +268,87 @@ static int note_host(void *ctx, sqlite3_stmt *row)
 	return json_object_set_new(ctx, (const char *)name, json_true()) < 0 ? -ENOMEM : 0;
 }
 
-/* The hosts serving each changed tenant now (before the change they are the
- * agents whose summary lists the tenant). */
+/* For each changed tenant, the set of hosts serving it now (before the
+ * change they are the agents whose summary lists the tenant). */
 static int serving_hosts(struct cp_channel_server *srv, const struct changes *ch,
-			 json_t *hosts)
+			 json_t *serving)
 {
 	struct cp_error err;
 	const char *tenant;
-	json_t *v;
+	json_t *v, *hosts;
 	int rc = 0;
 
 	json_object_foreach(ch->tenants, tenant, v) {
 		struct cp_param p = CP_TEXT(tenant);
 
-		rc = cp_query(srv->st, "SELECT DISTINCT h.name FROM ports p "
-			      "JOIN tenants t ON t.id = p.tenant_id "
-			      "JOIN hosts h ON h.id = p.host_id WHERE t.name = ?1",
-			      &p, 1, note_host, hosts, &err);
+		hosts = json_object();
+		if (!hosts || json_object_set_new(serving, tenant, hosts) < 0)
+			return -ENOMEM;
+		/* ports_by_tenant_host: the hosts straight from the index */
+		rc = cp_query(srv->st, "SELECT h.name FROM hosts h WHERE h.id IN ("
+			      "SELECT p.host_id FROM ports p JOIN tenants t ON t.id = p.tenant_id "
+			      "WHERE t.name = ?1)", &p, 1, note_host, hosts, &err);
 		if (rc < 0)
 			return rc;
 	}
 	return 0;
 }
 
-static bool concerned(const struct conn *c, const struct changes *ch, const json_t *hosts)
+/* Marks in c's summary what the changes may have altered in its view;
+ * true when anything concerns it. */
+static bool mark_concerned(struct conn *c, const struct changes *ch, const json_t *serving)
 {
 	const char *name;
 	json_t *v;
+	bool hit = false;
 
-	if (json_object_get(hosts, c->host))
-		return true;
-	if (!c->has_sum)
-		return false; /* its first view is still to be built */
-	json_object_foreach(ch->tenants, name, v)
-		if (cp_view_summary_has_tenant(&c->sum, name))
-			return true;
-	json_object_foreach(ch->hosts, name, v)
-		if (cp_view_summary_has_peer(&c->sum, name))
-			return true;
-	return false;
+	/* a host change (rare) rebuilds the whole view; a tenant change only
+	 * that tenant's part */
+	if (json_object_get(ch->hosts, c->host)) {
+		cp_view_summary_mark(&c->sum, NULL);
+		hit = true;
+	}
+	json_object_foreach(ch->hosts, name, v) {
+		if (c->has_sum && cp_view_summary_has_peer(&c->sum, name)) {
+			cp_view_summary_mark(&c->sum, NULL);
+			hit = true;
+		}
+	}
+	json_object_foreach(ch->tenants, name, v) {
+		if (json_object_get(json_object_get(serving, name), c->host) ||
+		    (c->has_sum && cp_view_summary_has_tenant(&c->sum, name))) {
+			cp_view_summary_mark(&c->sum, name);
+			hit = true;
+		}
+	}
+	return hit;
 }
 
 static void queue_all(struct cp_channel_server *srv)
 {
 	struct conn *c;
 
-	for (c = srv->conns; c; c = c->next)
+	for (c = srv->conns; c; c = c->next) {
+		if (c->has_sum)
+			cp_view_summary_mark(&c->sum, NULL);
 		cp_chsrv_enqueue(c);
+	}
 }
 
 static void queue_concerned(struct cp_channel_server *srv, const struct changes *ch)
 {
-	json_t *hosts = json_deep_copy(ch->hosts);
+	json_t *serving = json_object();
 	struct conn *c;
 
-	if (!hosts || serving_hosts(srv, ch, hosts) < 0) {
-		json_decref(hosts);
+	if (!serving || serving_hosts(srv, ch, serving) < 0) {
+		json_decref(serving);
 		queue_all(srv); /* cannot tell: rebuilding everything is always right */
 		return;
 	}
 	for (c = srv->conns; c; c = c->next)
-		if (c->state == CONN_READY && concerned(c, ch, hosts))
+		if (c->state == CONN_READY && mark_concerned(c, ch, serving))
 			cp_chsrv_enqueue(c);
-	json_decref(hosts);
+	json_decref(serving);
 }
 
 void cp_chsrv_dispatch(struct cp_channel_server *srv)

@@ -175,7 +175,117 @@ void cp_view_summary_free(struct cp_view_summary *s)
 	free(s->peers);
 	free(s->tenants);
 	free(s->arena);
+	json_decref(s->stale);
 	memset(s, 0, sizeof(*s));
+}
+
+void cp_view_summary_mark(struct cp_view_summary *s, const char *tenant)
+{
+	if (s->stale_all)
+		return;
+	if (tenant && !s->stale)
+		s->stale = json_object();
+	if (!tenant || !s->stale || json_object_set_new(s->stale, tenant, json_true()) < 0) {
+		cp_view_summary_clear_marks(s);
+		s->stale_all = true;
+	}
+}
+
+void cp_view_summary_clear_marks(struct cp_view_summary *s)
+{
+	json_decref(s->stale);
+	s->stale = NULL;
+	s->stale_all = false;
+}
+
+static bool named(const char *const *names, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] && !strcmp(names[i], name))
+			return true;
+	return false;
+}
+
+static size_t entries_size(const struct cp_view_entry *e, size_t n)
+{
+	size_t i, size = 0;
+
+	for (i = 0; i < n; i++)
+		size += strlen(e[i].name) + 1;
+	return size;
+}
+
+/* Appends entry e, its name copied into the arena at *pos. */
+static void put_entry(struct cp_view_entry *out, size_t *k, const struct cp_view_entry *e,
+		      char **pos)
+{
+	size_t len = strlen(e->name) + 1;
+
+	memcpy(*pos, e->name, len);
+	out[*k].name = *pos;
+	memcpy(out[*k].hash, e->hash, CP_VIEW_HASH_LEN);
+	*pos += len;
+	(*k)++;
+}
+
+/* old's tenants that are not named, merged in name order with part's. */
+static size_t merge_tenants(const struct cp_view_summary *old, const struct cp_view_summary *p,
+			    const char *const *names, size_t n, struct cp_view_entry *out,
+			    char **pos)
+{
+	size_t i = 0, j = 0, k = 0;
+
+	for (;;) {
+		while (i < old->n_tenants && named(names, n, old->tenants[i].name))
+			i++;
+		/* part holds only named tenants; anything else would be a duplicate */
+		while (j < p->n_tenants && !named(names, n, p->tenants[j].name))
+			j++;
+		if (i == old->n_tenants && j == p->n_tenants)
+			return k;
+		if (j == p->n_tenants ||
+		    (i < old->n_tenants && strcmp(old->tenants[i].name, p->tenants[j].name) < 0))
+			put_entry(out, &k, &old->tenants[i++], pos);
+		else
+			put_entry(out, &k, &p->tenants[j++], pos);
+	}
+}
+
+int cp_view_summary_merge(const struct cp_view_summary *old, const json_t *part,
+			  const char *const *names, size_t n, struct cp_view_summary *out)
+{
+	struct cp_view_summary p, s = { 0 };
+	size_t i, k = 0;
+	char *pos;
+	int rc = cp_view_summarize(part, &p);
+
+	if (rc < 0)
+		return rc;
+	s.revision = p.revision;
+	memcpy(s.host, p.host, CP_VIEW_HASH_LEN);
+	s.peers = malloc((p.n_peers + 1) * sizeof(*s.peers));
+	s.tenants = malloc((old->n_tenants + p.n_tenants + 1) * sizeof(*s.tenants));
+	s.arena = malloc(entries_size(p.peers, p.n_peers) + entries_size(p.tenants, p.n_tenants) +
+			 entries_size(old->tenants, old->n_tenants) + 1);
+	rc = -ENOMEM;
+	if (!s.peers || !s.tenants || !s.arena)
+		goto out;
+	pos = s.arena;
+	for (i = 0; i < p.n_peers; i++)
+		put_entry(s.peers, &k, &p.peers[i], &pos);
+	s.n_peers = k;
+	s.n_tenants = merge_tenants(old, &p, names, n, s.tenants, &pos);
+	rc = 0;
+out:
+	cp_view_summary_free(&p);
+	if (rc < 0) {
+		cp_view_summary_free(&s);
+		return rc;
+	}
+	*out = s;
+	return 0;
 }
 
 static bool entries_have(const struct cp_view_entry *e, size_t n, const char *name)
@@ -208,6 +318,27 @@ bool cp_view_summary_has_peer(const struct cp_view_summary *s, const char *name)
 
 /* ---- deltas ------------------------------------------------------------ */
 
+static const json_t *find_named(const json_t *arr, const char *name)
+{
+	size_t lo = 0, hi = json_array_size(arr), mid;
+	const json_t *item;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		item = json_array_get(arr, mid);
+		c = strcmp(entry_name(item), name);
+		if (c == 0)
+			return item;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+
 /* {"set": [...], "removed": [...]} for one list, or NULL in *out when the
  * list did not change. arr is the new list, summarised in now. */
 static int diff_list(const struct cp_view_entry *old, size_t n_old,
@@ -215,6 +346,7 @@ static int diff_list(const struct cp_view_entry *old, size_t n_old,
 		     json_t **out)
 {
 	json_t *set = json_array(), *removed = json_array();
+	const json_t *item;
 	size_t i = 0, j = 0;
 	int c, rc = -ENOMEM;
 
@@ -226,7 +358,9 @@ static int diff_list(const struct cp_view_entry *old, size_t n_old,
 		if (c < 0 && json_array_append_new(removed, json_string(old[i].name)) < 0)
 			goto out;
 		if (c > 0 || (c == 0 && memcmp(old[i].hash, now[j].hash, CP_VIEW_HASH_LEN))) {
-			if (json_array_append(set, json_array_get(arr, j)) < 0)
+			/* by name: a partial view holds only some of now's entries */
+			item = find_named(arr, now[j].name);
+			if (!item || json_array_append(set, (json_t *)item) < 0)
 				goto out;
 		}
 		i += c <= 0;
@@ -285,26 +419,6 @@ int cp_view_delta(const struct cp_view_summary *old, const json_t *view,
 }
 
 /* ---- applying ---------------------------------------------------------- */
-
-static const json_t *find_named(const json_t *arr, const char *name)
-{
-	size_t lo = 0, hi = json_array_size(arr), mid;
-	const json_t *item;
-	int c;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		item = json_array_get(arr, mid);
-		c = strcmp(entry_name(item), name);
-		if (c == 0)
-			return item;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
 
 /* A list delta is well formed, names no entry twice, and removes only
  * entries that exist. seen collects the names. */

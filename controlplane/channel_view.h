@@ -43,6 +43,11 @@ struct cp_view_summary {
 	struct cp_view_entry *tenants;    /* sorted by name */
 	size_t n_tenants;
 	char *arena;                      /* every name, NUL-terminated */
+	/* Marks set by the server between sends: the tenants whose content may
+	 * have changed since (a set of names), or everything. Not part of the
+	 * view; freed with the summary. */
+	json_t *stale;
+	bool stale_all;
 };
 
 /* Checks the shape of a whole view: -EBADMSG unless it is an object with a
@@ -61,7 +66,21 @@ void cp_view_summary_free(struct cp_view_summary *s);
 bool cp_view_summary_has_tenant(const struct cp_view_summary *s, const char *name);
 bool cp_view_summary_has_peer(const struct cp_view_summary *s, const char *name);
 
+/* Marks a tenant (NULL: everything) as possibly changed. Out of memory
+ * marks everything, which is always right. */
+void cp_view_summary_mark(struct cp_view_summary *s, const char *tenant);
+void cp_view_summary_clear_marks(struct cp_view_summary *s);
+
+/* The summary of the view old describes with the named tenants replaced by
+ * a partial view's (cp_host_view_tenants: the named tenants it holds, with
+ * whole revision, host and peers). A named tenant absent from part is
+ * dropped. *out has no marks. -EBADMSG (part malformed) or -ENOMEM. */
+int cp_view_summary_merge(const struct cp_view_summary *old, const json_t *part,
+			  const char *const *names, size_t n, struct cp_view_summary *out);
+
 /* The delta from the view summarised in old to view (summarised in now).
+ * view may be a partial view that now was merged from
+ * (cp_view_summary_merge): every entry that differs from old is in it.
  * *out is NULL when nothing but the revision differs. -ENOMEM. */
 int cp_view_delta(const struct cp_view_summary *old, const json_t *view,
 		  const struct cp_view_summary *now, json_t **out);

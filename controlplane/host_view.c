@@ -8,9 +8,11 @@
 
 struct view {
 	const char *self;
-	json_t *tenant_names;  /* set: tenants with a port on self */
-	json_t *peer_names;    /* set: other hosts with a port in those tenants */
-	json_t *array;         /* the array the current list appends to */
+	const char *const *only;  /* with n_only: build just these tenants */
+	size_t n_only;
+	bool filtered;
+	json_t *tenant_names;     /* set: tenants with a port on self (and in only) */
+	json_t *array;            /* the array the current list appends to */
 };
 
 static int append(json_t *array, json_t *item)
@@ -20,21 +22,30 @@ static int append(json_t *array, json_t *item)
 	return 0;
 }
 
+static bool wanted(const struct view *v, const char *tenant)
+{
+	size_t i;
+
+	if (!v->filtered)
+		return true;
+	for (i = 0; i < v->n_only; i++)
+		if (v->only[i] && !strcmp(v->only[i], tenant))
+			return true;
+	return false;
+}
+
 static int note_tenant(void *ctx, const struct cp_port *p)
 {
 	struct view *v = ctx;
 
+	if (!wanted(v, p->tenant))
+		return 0;
 	return json_object_set_new(v->tenant_names, p->tenant, json_true()) < 0 ? -ENOMEM : 0;
 }
 
 static int add_port(void *ctx, const struct cp_port *p)
 {
-	struct view *v = ctx;
-
-	if (strcmp(p->host, v->self) &&
-	    json_object_set_new(v->peer_names, p->host, json_true()) < 0)
-		return -ENOMEM;
-	return append(v->array, cp_port_to_json(p));
+	return append(((struct view *)ctx)->array, cp_port_to_json(p));
 }
 
 static int add_subnet(void *ctx, const struct cp_subnet *s)
@@ -49,11 +60,7 @@ static int add_route(void *ctx, const struct cp_route *r)
 
 static int add_peer(void *ctx, const struct cp_host *h)
 {
-	struct view *v = ctx;
-
-	if (!json_object_get(v->peer_names, h->name))
-		return 0;
-	return append(v->array, cp_host_to_json(h));
+	return append(((struct view *)ctx)->array, cp_host_to_json(h));
 }
 
 static int add_tenant(struct cp_store *st, struct view *v, const char *name, json_t *tenants,
@@ -108,34 +115,51 @@ static int build(struct cp_store *st, struct view *v, json_t *root, struct cp_er
 		if (rc == 0)
 			rc = add_tenant(st, v, name, json_object_get(root, "tenants"), err);
 	}
+	/* the peers are all the hosts of all self's tenants, even in a partial
+	 * view: one indexed query, and whether a host is still a peer depends
+	 * on every tenant, not only the ones asked for */
 	v->array = json_object_get(root, "peers");
 	if (rc == 0)
-		rc = cp_host_list(st, add_peer, v, err);
+		rc = cp_host_list_peers(st, v->self, add_peer, v, err);
 	return rc;
 }
 
-int cp_host_view(struct cp_store *st, const char *host, json_t **out, struct cp_error *err)
+static int view_read(struct cp_store *st, struct view *v, json_t **out, struct cp_error *err)
 {
-	struct view v = { .self = host, .tenant_names = json_object(), .peer_names = json_object() };
 	json_t *root = json_object();
 	int rc = -ENOMEM;
 
-	if (!root || !v.tenant_names || !v.peer_names)
+	v->tenant_names = json_object();
+	if (!root || !v->tenant_names)
 		goto out;
 	rc = cp_store_begin_read(st, err);
 	if (rc < 0)
 		goto out;
-	rc = build(st, &v, root, err);
+	rc = build(st, v, root, err);
 	cp_store_rollback(st); /* read-only: nothing to keep */
 out:
 	if (rc == -ENOMEM)
 		cp_fail(err, ENOMEM, "out of memory");
-	json_decref(v.tenant_names);
-	json_decref(v.peer_names);
+	json_decref(v->tenant_names);
 	if (rc < 0) {
 		json_decref(root);
 		return rc;
 	}
 	*out = root;
 	return 0;
+}
+
+int cp_host_view(struct cp_store *st, const char *host, json_t **out, struct cp_error *err)
+{
+	struct view v = { .self = host };
+
+	return view_read(st, &v, out, err);
+}
+
+int cp_host_view_tenants(struct cp_store *st, const char *host, const char *const *tenants,
+			 size_t n, json_t **out, struct cp_error *err)
+{
+	struct view v = { .self = host, .only = tenants, .n_only = n, .filtered = true };
+
+	return view_read(st, &v, out, err);
 }

@@ -19,6 +19,8 @@
 #ifndef CONTROLPLANE_HOST_VIEW_H
 #define CONTROLPLANE_HOST_VIEW_H
 
+#include <stddef.h>
+
 #include <jansson.h>
 
 #include "controlplane/error.h"
@@ -26,5 +28,14 @@
 
 /* -ENOENT for an unknown host. */
 int cp_host_view(struct cp_store *st, const char *host, json_t **out, struct cp_error *err);
+
+/* Part of H's view, for pushing a change to some tenants without rebuilding
+ * the rest: the same document, read in one transaction, with "revision",
+ * "host" and "peers" whole, but "tenants" holding only those of the n named
+ * tenants that are in H's view, in the same order and form as cp_host_view
+ * gives them. A named tenant H does not serve (or that does not exist) is
+ * simply absent: it is not, or no longer, part of H's view. */
+int cp_host_view_tenants(struct cp_store *st, const char *host, const char *const *tenants,
+			 size_t n, json_t **out, struct cp_error *err);
 
 #endif

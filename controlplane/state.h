@@ -77,6 +77,10 @@ int cp_host_create_in_tx(struct cp_store *st, const struct cp_host_req *req,
 int cp_host_get(struct cp_store *st, const char *name, struct cp_host *out,
 		struct cp_error *err);
 int cp_host_list(struct cp_store *st, cp_host_fn fn, void *ctx, struct cp_error *err);
+/* The other hosts holding a port of a tenant that has a port on host (its
+ * peers in host_view.h's sense), by name. -ENOENT for an unknown host. */
+int cp_host_list_peers(struct cp_store *st, const char *host, cp_host_fn fn, void *ctx,
+		       struct cp_error *err);
 /* Refused (-EBUSY) while ports are placed on the host. */
 int cp_host_delete(struct cp_store *st, const char *name, int64_t *rev, struct cp_error *err);
 

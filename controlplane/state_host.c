@@ -62,6 +62,22 @@ int cp_host_list(struct cp_store *st, cp_host_fn fn, void *ctx, struct cp_error 
 	return rc < 0 ? rc : 0;
 }
 
+int cp_host_list_peers(struct cp_store *st, const char *host, cp_host_fn fn, void *ctx,
+		       struct cp_error *err)
+{
+	struct each_host e = { fn, ctx };
+	int64_t id;
+	int rc = cp_host_id(st, host, &id, err);
+
+	/* ports_by_host, then ports_by_tenant_host: index lookups only */
+	if (rc == 0)
+		rc = cp_query(st, HOST_COLUMNS "WHERE id != ?1 AND id IN (SELECT b.host_id "
+			      "FROM ports a JOIN ports b ON b.tenant_id = a.tenant_id "
+			      "WHERE a.host_id = ?1) ORDER BY name", &CP_NUM(id), 1, each_host_row,
+			      &e, err);
+	return rc < 0 ? rc : 0;
+}
+
 static int check_host_free(struct cp_store *st, const struct cp_host_req *req,
 			   struct cp_error *err)
 {

@@ -79,19 +79,31 @@ int cp_port_get(struct cp_store *st, const char *tenant, const char *name, struc
 	return rc < 0 ? rc : 0;
 }
 
+/* One statement per combination of filters: "?1 IS NULL OR ..." would make
+ * SQLite scan every port. The ids were resolved first, so the WHERE names
+ * ports' own indexed columns (UNIQUE (tenant_id, name), ports_by_host). */
+static const char *const port_list_sql[4] = {
+	PORT_COLUMNS "ORDER BY t.name, p.name",
+	PORT_COLUMNS "WHERE p.tenant_id = ?1 ORDER BY p.name",
+	PORT_COLUMNS "WHERE p.host_id = ?1 ORDER BY t.name, p.name",
+	PORT_COLUMNS "WHERE p.tenant_id = ?1 AND p.host_id = ?2 ORDER BY p.name",
+};
+
 int cp_port_list(struct cp_store *st, const char *tenant, const char *host, cp_port_fn fn,
 		 void *ctx, struct cp_error *err)
 {
 	struct each_port e = { fn, ctx };
-	struct cp_param p[] = { CP_TEXT(tenant), CP_TEXT(host) };
+	struct cp_param p[2];
+	size_t n = 0;
 	int64_t id;
-	int rc = tenant ? cp_tenant_id(st, tenant, &id, err) : 0;
+	int rc = 0;
 
-	if (rc == 0 && host)
-		rc = cp_host_id(st, host, &id, err);
+	if (tenant && (rc = cp_tenant_id(st, tenant, &id, err)) == 0)
+		p[n++] = CP_NUM(id);
+	if (rc == 0 && host && (rc = cp_host_id(st, host, &id, err)) == 0)
+		p[n++] = CP_NUM(id);
 	if (rc == 0)
-		rc = cp_query(st, PORT_COLUMNS "WHERE (?1 IS NULL OR t.name = ?1) AND "
-			      "(?2 IS NULL OR h.name = ?2) ORDER BY t.name, p.name", p, 2,
+		rc = cp_query(st, port_list_sql[(tenant ? 1 : 0) | (host ? 2 : 0)], p, n,
 			      each_port_row, &e, err);
 	return rc < 0 ? rc : 0;
 }

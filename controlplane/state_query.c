@@ -7,7 +7,7 @@ static int prepare_bound(struct cp_store *st, const char *sql, const struct cp_p
 			 size_t n, sqlite3_stmt **stmt, struct cp_error *err)
 {
 	size_t i;
-	int rc = cp_store_prepare(st, sql, stmt, err);
+	int rc = cp_store_acquire(st, sql, stmt, err);
 
 	for (i = 0; rc == 0 && i < n; i++) {
 		int col = (int)i + 1;
@@ -22,7 +22,7 @@ static int prepare_bound(struct cp_store *st, const char *sql, const struct cp_p
 			rc = cp_store_fail(st, "bind", err);
 	}
 	if (rc < 0) {
-		sqlite3_finalize(*stmt);
+		cp_store_release(st, *stmt);
 		*stmt = NULL;
 	}
 	return rc;
@@ -45,7 +45,7 @@ int cp_query(struct cp_store *st, const char *sql, const struct cp_param *params
 	}
 	rc = step == SQLITE_DONE ? rows : cp_store_fail(st, "query", err);
 out:
-	sqlite3_finalize(stmt);
+	cp_store_release(st, stmt);
 	return rc;
 }
 
@@ -101,7 +101,7 @@ int cp_exec(struct cp_store *st, const char *sql, const struct cp_param *params,
 		rc = cp_store_fail(st, "write", err);
 	else if (last_id)
 		*last_id = sqlite3_last_insert_rowid(cp_store_db(st));
-	sqlite3_finalize(stmt);
+	cp_store_release(st, stmt);
 	return rc;
 }
 

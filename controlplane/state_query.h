@@ -23,7 +23,8 @@ struct cp_param {
 typedef int (*cp_row_fn)(void *ctx, sqlite3_stmt *row);
 
 /* Binds params as ?1..?n, calls fn per row. Returns the number of rows seen
- * (>= 0), fn's negative return, or -EIO. */
+ * (>= 0), fn's negative return, or -EIO. These four keep their statements
+ * prepared (cp_store_acquire): pass the SQL as a string literal. */
 int cp_query(struct cp_store *st, const char *sql, const struct cp_param *params, size_t n,
 	     cp_row_fn fn, void *ctx, struct cp_error *err);
 /* The first column of the first row as an integer in *out; 0 rows: -ENOENT

@@ -61,12 +61,18 @@ int cp_route_list(struct cp_store *st, const char *tenant, cp_route_fn fn, void 
 {
 	struct each_route e = { fn, ctx };
 	int64_t tid;
-	int rc = tenant ? cp_tenant_id(st, tenant, &tid, err) : 0;
+	int rc;
 
-	if (rc == 0)
-		rc = cp_query(st, ROUTE_COLUMNS "WHERE ?1 IS NULL OR t.name = ?1 "
-			      "ORDER BY t.name, r.addr, r.len", &CP_TEXT(tenant), 1,
+	if (!tenant) {
+		rc = cp_query(st, ROUTE_COLUMNS "ORDER BY t.name, r.addr, r.len", NULL, 0,
 			      each_route_row, &e, err);
+		return rc < 0 ? rc : 0;
+	}
+	/* by id, not "?1 IS NULL OR t.name = ?1": that form scans every route */
+	rc = cp_tenant_id(st, tenant, &tid, err);
+	if (rc == 0)
+		rc = cp_query(st, ROUTE_COLUMNS "WHERE r.tenant_id = ?1 ORDER BY r.addr, r.len",
+			      &CP_NUM(tid), 1, each_route_row, &e, err);
 	return rc < 0 ? rc : 0;
 }
 

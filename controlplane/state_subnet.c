@@ -60,12 +60,18 @@ int cp_subnet_list(struct cp_store *st, const char *tenant, cp_subnet_fn fn, voi
 {
 	struct each_subnet e = { fn, ctx };
 	int64_t tid;
-	int rc = tenant ? cp_tenant_id(st, tenant, &tid, err) : 0;
+	int rc;
 
+	if (!tenant) {
+		rc = cp_query(st, SUBNET_COLUMNS "ORDER BY t.name, s.name", NULL, 0,
+			      each_subnet_row, &e, err);
+		return rc < 0 ? rc : 0;
+	}
+	/* by id, not "?1 IS NULL OR t.name = ?1": that form scans every subnet */
+	rc = cp_tenant_id(st, tenant, &tid, err);
 	if (rc == 0)
-		rc = cp_query(st, SUBNET_COLUMNS "WHERE ?1 IS NULL OR t.name = ?1 "
-			      "ORDER BY t.name, s.name", &CP_TEXT(tenant), 1, each_subnet_row, &e,
-			      err);
+		rc = cp_query(st, SUBNET_COLUMNS "WHERE s.tenant_id = ?1 ORDER BY s.name",
+			      &CP_NUM(tid), 1, each_subnet_row, &e, err);
 	return rc < 0 ? rc : 0;
 }
 

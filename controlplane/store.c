@@ -6,9 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Statements kept prepared: parsing and planning a join costs about as
+ * much as running it over one tenant, and a host view runs hundreds. */
+#define CACHE_SIZE 128
+
+struct cached_stmt {
+	const char *key;     /* the caller's SQL pointer (a literal) */
+	char *sql;           /* its text: a reused buffer must not hit */
+	sqlite3_stmt *stmt;
+	int busy;            /* handed out and not yet released */
+};
+
 struct cp_store {
 	sqlite3 *db;
 	int in_tx;   /* a transaction is open: rollback has something to undo */
+	struct cached_stmt cache[CACHE_SIZE];
+	size_t n_cache;
 };
 
 /* migrations[i] takes a file from user_version i to i + 1. Append only:
@@ -55,6 +68,9 @@ static const char *const migrations[] = {
 	"  hash BLOB NOT NULL UNIQUE,"
 	"  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
 	"  used_at INTEGER, host TEXT);",
+	/* 2: which hosts serve a tenant (change dispatch) and a host's peers
+	 * (host views), answered from the index alone */
+	"CREATE INDEX ports_by_tenant_host ON ports (tenant_id, host_id);",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -80,6 +96,81 @@ int cp_store_prepare(struct cp_store *st, const char *sql, sqlite3_stmt **stmt,
 		return cp_store_fail(st, "prepare", err);
 	}
 	return 0;
+}
+
+static struct cached_stmt *cache_find(struct cp_store *st, const char *sql)
+{
+	size_t i;
+
+	for (i = 0; i < st->n_cache; i++)
+		if (st->cache[i].key == sql && !strcmp(st->cache[i].sql, sql))
+			return &st->cache[i];
+	return NULL;
+}
+
+static int cache_add(struct cp_store *st, const char *sql, sqlite3_stmt **stmt,
+		     struct cp_error *err)
+{
+	struct cached_stmt *e = &st->cache[st->n_cache];
+
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL) !=
+	    SQLITE_OK) {
+		*stmt = NULL;
+		return cp_store_fail(st, "prepare", err);
+	}
+	e->sql = strdup(sql);
+	if (!e->sql)
+		return 0; /* not cached: release finalizes it */
+	e->key = sql;
+	e->stmt = *stmt;
+	e->busy = 1;
+	st->n_cache++;
+	return 0;
+}
+
+int cp_store_acquire(struct cp_store *st, const char *sql, sqlite3_stmt **stmt,
+		     struct cp_error *err)
+{
+	struct cached_stmt *e = cache_find(st, sql);
+
+	if (e && !e->busy) {
+		e->busy = 1;
+		*stmt = e->stmt;
+		return 0;
+	}
+	/* in use (a query run from another's row callback) or no room */
+	if (e || st->n_cache == CACHE_SIZE)
+		return cp_store_prepare(st, sql, stmt, err);
+	return cache_add(st, sql, stmt, err);
+}
+
+void cp_store_release(struct cp_store *st, sqlite3_stmt *stmt)
+{
+	size_t i;
+
+	if (!stmt)
+		return;
+	for (i = 0; i < st->n_cache; i++) {
+		if (st->cache[i].stmt == stmt) {
+			/* reset ends its read of the file: no lock outlives a query */
+			sqlite3_reset(stmt);
+			sqlite3_clear_bindings(stmt);
+			st->cache[i].busy = 0;
+			return;
+		}
+	}
+	sqlite3_finalize(stmt);
+}
+
+static void cache_clear(struct cp_store *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->n_cache; i++) {
+		sqlite3_finalize(st->cache[i].stmt);
+		free(st->cache[i].sql);
+	}
+	st->n_cache = 0;
 }
 
 void cp_store_column_text(sqlite3_stmt *stmt, int col, char *out, size_t size)
@@ -201,6 +292,7 @@ void cp_store_close(struct cp_store *st)
 	if (!st)
 		return;
 	cp_store_rollback(st);
+	cache_clear(st);
 	sqlite3_close(st->db);
 	free(st);
 }

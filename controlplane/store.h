@@ -28,7 +28,7 @@
 struct cp_store;
 
 /* The schema version this build writes. */
-#define CP_STORE_SCHEMA_VERSION 1
+#define CP_STORE_SCHEMA_VERSION 2
 /* Longest key in the revision log (a name or a prefix). */
 #define CP_CHANGE_KEY_LEN CP_NAME_LEN
 
@@ -73,6 +73,14 @@ int cp_store_changes_since(struct cp_store *st, int64_t since, size_t max, cp_ch
 /* Statement helpers for the state_*.c files. prepare: -EIO with a message. */
 int cp_store_prepare(struct cp_store *st, const char *sql, sqlite3_stmt **stmt,
 		     struct cp_error *err);
+/* The same, kept prepared for the next caller with the same SQL (pass a
+ * string literal: the pointer is the key). Give it back with
+ * cp_store_release(), never sqlite3_finalize(); release also resets it. A
+ * statement still handed out is prepared afresh, so a query may run inside
+ * another's row callback. */
+int cp_store_acquire(struct cp_store *st, const char *sql, sqlite3_stmt **stmt,
+		     struct cp_error *err);
+void cp_store_release(struct cp_store *st, sqlite3_stmt *stmt);
 /* Turns the last SQLite failure into -EIO and a message naming `what`. */
 int cp_store_fail(struct cp_store *st, const char *what, struct cp_error *err);
 /* Copies a text column into a fixed buffer (truncating, always terminated). */

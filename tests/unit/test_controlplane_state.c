@@ -422,6 +422,182 @@ static void test_port_list_filters(void **state)
 	assert_int_equal(cp_port_list(f->st, NULL, "h7", note_port, &n, &f->err), -ENOENT);
 }
 
+/* Each filtered list is exactly the unfiltered list with the others taken
+ * out, in the same order (the filters choose different SQL). */
+#define L_HOSTS 3
+#define L_TENANTS 3
+#define L_MAX 64
+
+struct port_rows {
+	struct cp_port p[L_MAX];
+	size_t n;
+};
+
+static int keep_port(void *ctx, const struct cp_port *p)
+{
+	struct port_rows *r = ctx;
+
+	assert_true(r->n < L_MAX);
+	r->p[r->n++] = *p;
+	return 0;
+}
+
+static void expect_filtered(struct fx *f, const struct port_rows *all, const char *tenant,
+			    const char *host)
+{
+	struct port_rows got = { 0 };
+	size_t i, k = 0;
+
+	assert_int_equal(cp_port_list(f->st, tenant, host, keep_port, &got, &f->err), 0);
+	for (i = 0; i < all->n; i++) {
+		if ((tenant && strcmp(all->p[i].tenant, tenant)) ||
+		    (host && strcmp(all->p[i].host, host)))
+			continue;
+		assert_true(k < got.n);
+		assert_memory_equal(&got.p[k], &all->p[i], sizeof(got.p[k]));
+		k++;
+	}
+	assert_int_equal(k, got.n);
+}
+
+static void test_port_list_filters_match_naive(void **state)
+{
+	static const char *const hosts[L_HOSTS] = { "h1", "h2", "h3" };
+	static const char *const tenants[L_TENANTS] = { "acme", "beta", "zeta" };
+	struct fx *f = *state;
+	struct port_rows all = { 0 };
+	char name[16];
+	unsigned i, t, h;
+
+	for (h = 0; h < L_HOSTS; h++)
+		fx_host(f, hosts[h], h + 1);
+	for (t = 0; t < L_TENANTS; t++) {
+		fx_tenant(f, tenants[t], 0);
+		fx_subnet(f, tenants[t], "web", "10.0.1.0/24");
+	}
+	/* names out of creation order, so sorting is visible */
+	for (i = 0; i < 30; i++) {
+		snprintf(name, sizeof(name), "p%02u", (i * 7) % 30);
+		fx_port(f, tenants[(i * 5) % L_TENANTS], "web", name, hosts[(i * 11) % L_HOSTS]);
+	}
+	assert_int_equal(cp_port_list(f->st, NULL, NULL, keep_port, &all, &f->err), 0);
+	assert_int_equal(all.n, 30);
+	for (i = 1; i < all.n; i++) {
+		int c = strcmp(all.p[i - 1].tenant, all.p[i].tenant);
+
+		assert_true(c < 0 || (c == 0 && strcmp(all.p[i - 1].name, all.p[i].name) < 0));
+	}
+	for (t = 0; t <= L_TENANTS; t++)
+		for (h = 0; h <= L_HOSTS; h++)
+			expect_filtered(f, &all, t < L_TENANTS ? tenants[t] : NULL,
+					h < L_HOSTS ? hosts[h] : NULL);
+}
+
+struct name_list {
+	char n[8][2 * CP_NAME_LEN + 8];
+	size_t count;
+};
+
+static int note_subnet(void *ctx, const struct cp_subnet *s)
+{
+	struct name_list *l = ctx;
+
+	snprintf(l->n[l->count++], sizeof(l->n[0]), "%s/%s", s->tenant, s->name);
+	return 0;
+}
+
+static int note_route(void *ctx, const struct cp_route *r)
+{
+	struct name_list *l = ctx;
+
+	snprintf(l->n[l->count++], sizeof(l->n[0]), "%s/%u", r->tenant, r->prefix.len);
+	return 0;
+}
+
+static void test_subnet_and_route_list_by_tenant(void **state)
+{
+	struct fx *f = *state;
+	struct name_list l = { 0 };
+	struct cp_route_req rr = { .tenant = "beta", .prefix = { 0xac100000u, 12 } };
+	struct cp_route r;
+	struct cp_port p;
+
+	base(f);
+	fx_tenant(f, "beta", 0);
+	fx_subnet(f, "beta", "zz", "10.2.0.0/24");
+	fx_subnet(f, "beta", "aa", "10.3.0.0/24");
+	p = fx_port(f, "beta", "aa", "router", "h1");
+	rr.via = p.ip;
+	assert_int_equal(cp_route_create(f->st, &rr, &r, &f->err), 0);
+	rr.prefix = (struct cp_prefix){ 0, 0 };
+	assert_int_equal(cp_route_create(f->st, &rr, &r, &f->err), 0);
+	assert_int_equal(cp_subnet_list(f->st, "beta", note_subnet, &l, &f->err), 0);
+	assert_int_equal(l.count, 2);
+	assert_string_equal(l.n[0], "beta/aa");
+	assert_string_equal(l.n[1], "beta/zz");
+	l.count = 0;
+	assert_int_equal(cp_subnet_list(f->st, NULL, note_subnet, &l, &f->err), 0);
+	assert_int_equal(l.count, 3);
+	assert_string_equal(l.n[0], "acme/web");
+	l.count = 0;
+	assert_int_equal(cp_route_list(f->st, "acme", note_route, &l, &f->err), 0);
+	assert_int_equal(l.count, 0);
+	assert_int_equal(cp_route_list(f->st, "beta", note_route, &l, &f->err), 0);
+	assert_int_equal(l.count, 2);
+	assert_string_equal(l.n[0], "beta/0");   /* 0.0.0.0/0 sorts before 172.16/12 */
+	assert_string_equal(l.n[1], "beta/12");
+	assert_int_equal(cp_subnet_list(f->st, "gamma", note_subnet, &l, &f->err), -ENOENT);
+	assert_int_equal(cp_route_list(f->st, "gamma", note_route, &l, &f->err), -ENOENT);
+}
+
+static int note_host_name(void *ctx, const struct cp_host *h)
+{
+	struct name_list *l = ctx;
+
+	snprintf(l->n[l->count++], sizeof(l->n[0]), "%s", h->name);
+	return 0;
+}
+
+/*   h1: acme, beta   h2: acme   h3: beta, beta   h4: gamma   h5: (none) */
+static void test_host_peers(void **state)
+{
+	struct fx *f = *state;
+	struct name_list l = { 0 };
+	unsigned i;
+
+	for (i = 1; i <= 5; i++) {
+		char h[8];
+
+		snprintf(h, sizeof(h), "h%u", i);
+		fx_host(f, h, i);
+	}
+	fx_tenant(f, "acme", 0);
+	fx_tenant(f, "beta", 0);
+	fx_tenant(f, "gamma", 0);
+	fx_subnet(f, "acme", "web", "10.0.1.0/24");
+	fx_subnet(f, "beta", "web", "10.0.1.0/24");
+	fx_subnet(f, "gamma", "web", "10.0.1.0/24");
+	fx_port(f, "acme", "web", "a1", "h1");
+	fx_port(f, "beta", "web", "b1", "h1");
+	fx_port(f, "acme", "web", "a2", "h2");
+	fx_port(f, "beta", "web", "b3", "h3");
+	fx_port(f, "beta", "web", "b4", "h3");
+	fx_port(f, "gamma", "web", "g1", "h4");
+	assert_int_equal(cp_host_list_peers(f->st, "h1", note_host_name, &l, &f->err), 0);
+	assert_int_equal(l.count, 2);
+	assert_string_equal(l.n[0], "h2");
+	assert_string_equal(l.n[1], "h3");   /* once, though it has two beta ports */
+	l.count = 0;
+	assert_int_equal(cp_host_list_peers(f->st, "h3", note_host_name, &l, &f->err), 0);
+	assert_int_equal(l.count, 1);
+	assert_string_equal(l.n[0], "h1");
+	l.count = 0;
+	assert_int_equal(cp_host_list_peers(f->st, "h4", note_host_name, &l, &f->err), 0);
+	assert_int_equal(cp_host_list_peers(f->st, "h5", note_host_name, &l, &f->err), 0);
+	assert_int_equal(l.count, 0);
+	assert_int_equal(cp_host_list_peers(f->st, "h9", note_host_name, &l, &f->err), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +615,9 @@ int main(void)
 		FX_TEST(test_referenced_deletes_refused),
 		FX_TEST(test_ids_never_reused),
 		FX_TEST(test_port_list_filters),
+		FX_TEST(test_port_list_filters_match_naive),
+		FX_TEST(test_subnet_and_route_list_by_tenant),
+		FX_TEST(test_host_peers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

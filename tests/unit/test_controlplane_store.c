@@ -5,6 +5,8 @@
  * "changes since R" is a range query. */
 #include "tests/unit/test_controlplane_fixture.h"
 
+#include "controlplane/state_query.h"
+
 struct log {
 	struct cp_change c[64];
 	size_t n;
@@ -214,6 +216,118 @@ static void test_newer_schema_refused(void **state)
 	fx_reopen(f);
 }
 
+/* A file written by the first schema (version 1: everything but the
+ * ports_by_tenant_host index) is upgraded in place on open, its content
+ * kept, and the index is then used by the queries it was made for. */
+static void test_version_1_file_upgraded(void **state)
+{
+	struct fx *f = *state;
+	sqlite3_stmt *stmt;
+	char plan[512] = "";
+	int64_t before;
+
+	fx_host(f, "h1", 1);
+	fx_tenant(f, "acme", 0);
+	fx_subnet(f, "acme", "web", "10.0.1.0/24");
+	fx_port(f, "acme", "web", "a1", "h1");
+	before = fx_revision(f);
+	assert_int_equal(sqlite3_exec(cp_store_db(f->st), "DROP INDEX ports_by_tenant_host;"
+				      "PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
+	fx_reopen(f);
+	assert_int_equal(pragma_int(f, "PRAGMA user_version"), CP_STORE_SCHEMA_VERSION);
+	assert_int_equal(pragma_int(f, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' "
+				    "AND name = 'ports_by_tenant_host'"), 1);
+	assert_int_equal(fx_revision(f), before);
+	assert_int_equal(pragma_int(f, "SELECT COUNT(*) FROM ports"), 1);
+	/* the hosts of a tenant come from the index alone */
+	assert_int_equal(sqlite3_prepare_v2(cp_store_db(f->st), "EXPLAIN QUERY PLAN SELECT "
+					    "host_id FROM ports WHERE tenant_id = 1", -1, &stmt,
+					    NULL), SQLITE_OK);
+	while (sqlite3_step(stmt) == SQLITE_ROW)
+		strncat(plan, (const char *)sqlite3_column_text(stmt, 3),
+			sizeof(plan) - strlen(plan) - 1);
+	sqlite3_finalize(stmt);
+	assert_non_null(strstr(plan, "COVERING INDEX ports_by_tenant_host"));
+}
+
+/* ---- the statement cache ----------------------------------------------- */
+
+static const char *const TENANT_NAMES = "SELECT name FROM tenants ORDER BY name";
+
+struct nested {
+	struct fx *f;
+	int outer, inner;
+};
+
+static int count_row(void *ctx, sqlite3_stmt *row)
+{
+	(void)row;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* Runs the same statement again from inside its own row callback. */
+static int nested_row(void *ctx, sqlite3_stmt *row)
+{
+	struct nested *n = ctx;
+
+	(void)row;
+	n->outer++;
+	return cp_query(n->f->st, TENANT_NAMES, NULL, 0, count_row, &n->inner, NULL) == 3 ? 0
+										    : -EIO;
+}
+
+static void test_cached_statement_reentrant(void **state)
+{
+	struct fx *f = *state;
+	struct nested n = { f, 0, 0 };
+
+	fx_tenant(f, "a", 0);
+	fx_tenant(f, "b", 0);
+	fx_tenant(f, "c", 0);
+	assert_int_equal(cp_query(f->st, TENANT_NAMES, NULL, 0, nested_row, &n, &f->err), 3);
+	assert_int_equal(n.outer, 3);
+	assert_int_equal(n.inner, 9);
+	/* and again, from the cache */
+	n.outer = n.inner = 0;
+	assert_int_equal(cp_query(f->st, TENANT_NAMES, NULL, 0, nested_row, &n, &f->err), 3);
+	assert_int_equal(n.inner, 9);
+}
+
+/* A query stopped early (one row of many) leaves no statement running, so
+ * it holds no read snapshot of the file. */
+static void test_cached_statement_left_idle(void **state)
+{
+	struct fx *f = *state;
+	sqlite3_stmt *s = NULL;
+	int64_t one;
+
+	fx_tenant(f, "a", 0);
+	fx_tenant(f, "b", 0);
+	assert_int_equal(cp_query_int(f->st, "SELECT vni FROM tenants ORDER BY vni", NULL, 0, &one,
+				      &f->err), 0);
+	assert_int_equal(one, 1);
+	while ((s = sqlite3_next_stmt(cp_store_db(f->st), s)))
+		assert_false(sqlite3_stmt_busy(s));
+	assert_int_equal(sqlite3_get_autocommit(cp_store_db(f->st)), 1);
+}
+
+/* The cache is keyed by the SQL pointer, but a buffer reused for other SQL
+ * must not hit. */
+static void test_cached_statement_text_checked(void **state)
+{
+	struct fx *f = *state;
+	char sql[32];
+	int64_t v;
+
+	snprintf(sql, sizeof(sql), "SELECT 1");
+	assert_int_equal(cp_query_int(f->st, sql, NULL, 0, &v, &f->err), 0);
+	assert_int_equal(v, 1);
+	snprintf(sql, sizeof(sql), "SELECT 2");
+	assert_int_equal(cp_query_int(f->st, sql, NULL, 0, &v, &f->err), 0);
+	assert_int_equal(v, 2);
+}
+
 static void test_unopenable_path(void **state)
 {
 	struct fx *f = *state;
@@ -258,6 +372,10 @@ int main(void)
 		FX_TEST(test_survives_reopen),
 		FX_TEST(test_changes_since_range_and_limit),
 		FX_TEST(test_newer_schema_refused),
+		FX_TEST(test_version_1_file_upgraded),
+		FX_TEST(test_cached_statement_reentrant),
+		FX_TEST(test_cached_statement_left_idle),
+		FX_TEST(test_cached_statement_text_checked),
 		FX_TEST(test_unopenable_path),
 		FX_TEST(test_read_snapshot_is_stable),
 	};
