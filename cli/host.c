@@ -44,23 +44,13 @@ static int host_add(const struct cli_command *cmd, int argc, char **argv,
 static int host_list(const struct cli_command *cmd, int argc, char **argv,
 		     const struct cli_options *opt)
 {
-	int rc = cli_parse_args(cmd, argc, argv, NULL, 0, NULL, 0, 0, NULL);
-
-	return rc != CLI_EXIT_OK ? rc : cli_list(cmd, opt, "/v1/hosts", "hosts", print_hosts);
+	return cli_list_verb(cmd, argc, argv, opt, "/v1/hosts", "hosts", print_hosts);
 }
 
 static int host_rm(const struct cli_command *cmd, int argc, char **argv,
 		   const struct cli_options *opt)
 {
-	char path[CLI_API_PATH_LEN] = "/v1/hosts";
-	const char *pos[1];
-	int rc = cli_parse_args(cmd, argc, argv, NULL, 0, pos, 1, 1, NULL);
-
-	if (rc != CLI_EXIT_OK)
-		return rc;
-	if (cli_api_path_append(path, sizeof(path), pos[0]) < 0)
-		return cli_fail(cmd, "name too long");
-	return cli_delete(cmd, opt, path);
+	return cli_rm_verb(cmd, argc, argv, opt, "/v1/hosts", 1, "name");
 }
 
 static int host_run(const struct cli_command *self, int argc, char **argv,

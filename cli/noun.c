@@ -203,3 +203,33 @@ int cli_delete(const struct cli_command *cmd, const struct cli_options *opt, con
 	json_decref(out);
 	return rc;
 }
+
+int cli_list_verb(const struct cli_command *cmd, int argc, char **argv,
+		  const struct cli_options *opt, const char *path, const char *key,
+		  cli_rows_fn rows)
+{
+	int rc = cli_parse_args(cmd, argc, argv, NULL, 0, NULL, 0, 0, NULL);
+
+	return rc != CLI_EXIT_OK ? rc : cli_list(cmd, opt, path, key, rows);
+}
+
+int cli_rm_verb(const struct cli_command *cmd, int argc, char **argv,
+		const struct cli_options *opt, const char *base, size_t nseg, const char *what)
+{
+	char path[CLI_API_PATH_LEN];
+	const char *pos[CLI_RM_MAX_SEGMENTS];
+	size_t i;
+	int rc;
+
+	if (nseg == 0 || nseg > CLI_RM_MAX_SEGMENTS)
+		return cli_fail(cmd, "internal error: %zu path segments", nseg);
+	rc = cli_parse_args(cmd, argc, argv, NULL, 0, pos, nseg, nseg, NULL);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	if ((size_t)snprintf(path, sizeof(path), "%s", base) >= sizeof(path))
+		return cli_fail(cmd, "%s too long", what);
+	for (i = 0; i < nseg; i++)
+		if (cli_api_path_append(path, sizeof(path), pos[i]) < 0)
+			return cli_fail(cmd, "%s too long", what);
+	return cli_delete(cmd, opt, path);
+}

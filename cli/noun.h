@@ -60,6 +60,19 @@ int cli_list(const struct cli_command *cmd, const struct cli_options *opt, const
 /* DELETE path; silent on success unless --json ({"revision": R}). */
 int cli_delete(const struct cli_command *cmd, const struct cli_options *opt, const char *path);
 
+/* A `list` verb that takes no arguments: GET path, shown as cli_list does. */
+int cli_list_verb(const struct cli_command *cmd, int argc, char **argv,
+		  const struct cli_options *opt, const char *path, const char *key,
+		  cli_rows_fn rows);
+
+#define CLI_RM_MAX_SEGMENTS 2
+
+/* An `rm` verb: exactly nseg (1..CLI_RM_MAX_SEGMENTS) positional arguments,
+ * each appended to base as one path segment, then cli_delete. An over-long
+ * path is refused as "WHAT too long" (what: "name", "id"). */
+int cli_rm_verb(const struct cli_command *cmd, int argc, char **argv,
+		const struct cli_options *opt, const char *base, size_t nseg, const char *what);
+
 /* The body as indented JSON on stdout. */
 int cli_print_json(const json_t *j);
 /* A string member, or NULL. */

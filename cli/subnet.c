@@ -70,16 +70,7 @@ static int subnet_list(const struct cli_command *cmd, int argc, char **argv,
 static int subnet_rm(const struct cli_command *cmd, int argc, char **argv,
 		     const struct cli_options *opt)
 {
-	char path[CLI_API_PATH_LEN] = "/v1/subnets";
-	const char *pos[2];
-	int rc = cli_parse_args(cmd, argc, argv, NULL, 0, pos, 2, 2, NULL);
-
-	if (rc != CLI_EXIT_OK)
-		return rc;
-	if (cli_api_path_append(path, sizeof(path), pos[0]) < 0 ||
-	    cli_api_path_append(path, sizeof(path), pos[1]) < 0)
-		return cli_fail(cmd, "name too long");
-	return cli_delete(cmd, opt, path);
+	return cli_rm_verb(cmd, argc, argv, opt, "/v1/subnets", 2, "name");
 }
 
 static int subnet_run(const struct cli_command *self, int argc, char **argv,

@@ -118,23 +118,13 @@ static int token_create(const struct cli_command *cmd, int argc, char **argv,
 static int token_list(const struct cli_command *cmd, int argc, char **argv,
 		      const struct cli_options *opt)
 {
-	int rc = cli_parse_args(cmd, argc, argv, NULL, 0, NULL, 0, 0, NULL);
-
-	return rc != CLI_EXIT_OK ? rc : cli_list(cmd, opt, "/v1/tokens", "tokens", print_tokens);
+	return cli_list_verb(cmd, argc, argv, opt, "/v1/tokens", "tokens", print_tokens);
 }
 
 static int token_rm(const struct cli_command *cmd, int argc, char **argv,
 		    const struct cli_options *opt)
 {
-	char path[CLI_API_PATH_LEN] = "/v1/tokens";
-	const char *pos[1];
-	int rc = cli_parse_args(cmd, argc, argv, NULL, 0, pos, 1, 1, NULL);
-
-	if (rc != CLI_EXIT_OK)
-		return rc;
-	if (cli_api_path_append(path, sizeof(path), pos[0]) < 0)
-		return cli_fail(cmd, "id too long");
-	return cli_delete(cmd, opt, path);
+	return cli_rm_verb(cmd, argc, argv, opt, "/v1/tokens", 1, "id");
 }
 
 static int token_run(const struct cli_command *self, int argc, char **argv,

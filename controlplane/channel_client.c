@@ -60,20 +60,6 @@ struct cp_client {
 	char reason[CP_MSG_ERROR_LEN + 64];
 };
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void fill_random(void *ctx, uint8_t *buf, size_t len)
-{
-	(void)ctx;
-	randombytes_buf(buf, len);
-}
-
 static void apply_defaults(struct cp_client_tuning *t)
 {
 	if (!t->backoff_min_ms)
@@ -171,7 +157,7 @@ static int send_msg(struct cp_client *c, enum cp_msg_type type, const json_t *bo
 	int rc = cp_io_send(bufferevent_get_output(c->bev), &c->keys, type, body, NULL);
 
 	if (rc == 0)
-		c->last_tx_ms = mono_ms();
+		c->last_tx_ms = cp_io_now_ms();
 	return rc;
 }
 
@@ -334,7 +320,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	int rc;
 
-	c->last_rx_ms = mono_ms();
+	c->last_rx_ms = cp_io_now_ms();
 	if (c->phase == PHASE_HANDSHAKE && !read_response(c, in))
 		return;
 	while (c->phase == PHASE_HELLO || c->phase == PHASE_SYNCED) {
@@ -355,14 +341,10 @@ static void on_read(struct bufferevent *bev, void *arg)
 static void send_initiation(struct cp_client *c)
 {
 	uint8_t init[CP_CHAN_INIT_LEN];
-	struct timespec mono, wall;
-	struct wg_env env = { .rng = { fill_random, NULL } };
+	struct wg_env env = { .rng = { cp_io_fill_random, NULL } };
 	int one = 1;
 
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &wall);
-	env.now = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec;
-	env.wall_ns = (uint64_t)wall.tv_sec * 1000000000ull + (uint64_t)wall.tv_nsec;
+	cp_io_env_clock(&env);
 	setsockopt(bufferevent_getfd(c->bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (cp_chan_initiate(&c->hs, c->host_key, c->controller_key, &env, init) < 0 ||
 	    cp_io_write_handshake(bufferevent_get_output(c->bev), init, sizeof(init)) < 0) {
@@ -370,7 +352,7 @@ static void send_initiation(struct cp_client *c)
 		return;
 	}
 	c->phase = PHASE_HANDSHAKE;
-	c->last_tx_ms = mono_ms();
+	c->last_tx_ms = cp_io_now_ms();
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
@@ -427,7 +409,7 @@ static void start_attempt(struct cp_client *c)
 /* Keepalive and silence detection while a session is up. */
 static void tick(struct cp_client *c)
 {
-	uint64_t now = mono_ms();
+	uint64_t now = cp_io_now_ms();
 
 	if (now - c->last_rx_ms >= c->tune.idle_timeout_ms) {
 		fail(c, false, "the controller went silent");

@@ -1,8 +1,11 @@
-/* Frames in and out of evbuffers. */
+/* Frames in and out of evbuffers; the system clocks and randomness. */
 #include "controlplane/channel_io.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
+
+#include <sodium.h>
 
 int cp_io_write_handshake(struct evbuffer *out, const uint8_t *msg, size_t len)
 {
@@ -90,4 +93,28 @@ int cp_io_receive(struct evbuffer *in, struct cp_chan_keys *k, struct cp_chan_rx
 			return rc;
 	}
 	return 1;
+}
+
+uint64_t cp_io_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void cp_io_fill_random(void *ctx, uint8_t *buf, size_t len)
+{
+	(void)ctx;
+	randombytes_buf(buf, len);
+}
+
+void cp_io_env_clock(struct wg_env *env)
+{
+	struct timespec mono, wall;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &wall);
+	env->now = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec;
+	env->wall_ns = (uint64_t)wall.tv_sec * 1000000000ull + (uint64_t)wall.tv_nsec;
 }

@@ -1,5 +1,6 @@
 /* Control-channel frames on libevent buffers: the glue between
- * channel_proto.h (pure) and the server's and client's bufferevents. */
+ * channel_proto.h (pure) and the server's and client's bufferevents, and the
+ * system clocks and randomness both ends feed into it. */
 #ifndef CONTROLPLANE_CHANNEL_IO_H
 #define CONTROLPLANE_CHANNEL_IO_H
 
@@ -28,5 +29,13 @@ int cp_io_send(struct evbuffer *out, struct cp_chan_keys *k, enum cp_msg_type ty
  * message is in rx), 0 (need more bytes), or a negative error from
  * cp_chan_frame_length / cp_chan_open_frame: the connection must end. */
 int cp_io_receive(struct evbuffer *in, struct cp_chan_keys *k, struct cp_chan_rx *rx);
+
+/* CLOCK_MONOTONIC in milliseconds: keepalive and timeout bookkeeping. */
+uint64_t cp_io_now_ms(void);
+/* Randomness from libsodium, for wg_env / cp_rng fill hooks; ctx unused. */
+void cp_io_fill_random(void *ctx, uint8_t *buf, size_t len);
+/* Sets env->now (monotonic) and env->wall_ns (real time, for the handshake's
+ * TAI64N timestamp) from the system clocks; env->rng is left alone. */
+void cp_io_env_clock(struct wg_env *env);
 
 #endif

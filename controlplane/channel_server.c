@@ -28,28 +28,15 @@
 /* Port a host registered without an endpoint is assumed to use (WireGuard's). */
 #define DEFAULT_AGENT_PORT 51820
 
+/* channel_push.c reads the clock through this name too. */
 uint64_t cp_chsrv_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void fill_random(void *ctx, uint8_t *buf, size_t len)
-{
-	(void)ctx;
-	randombytes_buf(buf, len);
+	return cp_io_now_ms();
 }
 
 static void handshake_env(const struct cp_channel_server *srv, struct wg_env *env)
 {
-	struct timespec mono, wall;
-
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &wall);
-	env->now = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec;
-	env->wall_ns = (uint64_t)wall.tv_sec * 1000000000ull + (uint64_t)wall.tv_nsec;
+	cp_io_env_clock(env);
 	env->rng.fill = srv->cfg.rng.fill;
 	env->rng.ctx = srv->cfg.rng.ctx;
 }
@@ -552,7 +539,7 @@ static void apply_defaults(struct cp_channel_server_config *cfg)
 	if (!cfg->batch)
 		cfg->batch = 16;
 	if (!cfg->rng.fill)
-		cfg->rng.fill = fill_random;
+		cfg->rng.fill = cp_io_fill_random;
 }
 
 static struct timeval tv_ms(unsigned ms)

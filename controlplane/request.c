@@ -126,9 +126,14 @@ static bool get_int(json_t *obj, const char *key, int64_t *out)
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Loads and checks a body against spec; *obj is set only on success. */
-static int begin(const char *body, size_t len, const struct field *spec, size_t n, json_t **obj,
-		 struct cp_error *err)
+/* Reads one checked request object into a zeroed *out; rc as parse returns. */
+typedef int (*fill_fn)(json_t *obj, void *out, struct cp_error *err);
+
+/* Loads and checks a body against spec, then zeroes out (size bytes) and
+ * lets fill read the values; the JSON is released here whatever fill does.
+ * *out is untouched when the body itself is refused. */
+static int parse(const char *body, size_t len, const struct field *spec, size_t n, fill_fn fill,
+		 void *out, size_t size, struct cp_error *err)
 {
 	json_t *root;
 	int rc = load_object(body, len, &root, err);
@@ -136,12 +141,24 @@ static int begin(const char *body, size_t len, const struct field *spec, size_t 
 	if (rc < 0)
 		return rc;
 	rc = check_fields(root, spec, n, err);
-	if (rc < 0) {
-		json_decref(root);
-		return rc;
+	if (rc == 0) {
+		memset(out, 0, size);
+		rc = fill(root, out, err);
 	}
-	*obj = root;
-	return 0;
+	json_decref(root);
+	return rc;
+}
+
+static int fill_host(json_t *o, void *arg, struct cp_error *err)
+{
+	struct cp_host_req *out = arg;
+	int rc = get_name(o, "name", "host name", out->name, err);
+
+	if (rc == 0)
+		rc = cp_parse_public_key(get_str(o, "public_key"), out->public_key, err);
+	if (rc == 0)
+		rc = cp_parse_endpoint(get_str(o, "endpoint"), out->endpoint, err);
+	return rc;
 }
 
 int cp_request_parse_host(const char *body, size_t len, struct cp_host_req *out,
@@ -152,18 +169,18 @@ int cp_request_parse_host(const char *body, size_t len, struct cp_host_req *out,
 		{ "public_key", F_STRING, true },
 		{ "endpoint", F_STRING, true },
 	};
-	json_t *o;
-	int rc = begin(body, len, spec, N(spec), &o, err);
 
-	if (rc < 0)
-		return rc;
-	memset(out, 0, sizeof(*out));
-	rc = get_name(o, "name", "host name", out->name, err);
-	if (rc == 0)
-		rc = cp_parse_public_key(get_str(o, "public_key"), out->public_key, err);
-	if (rc == 0)
-		rc = cp_parse_endpoint(get_str(o, "endpoint"), out->endpoint, err);
-	json_decref(o);
+	return parse(body, len, spec, N(spec), fill_host, out, sizeof(*out), err);
+}
+
+static int fill_tenant(json_t *o, void *arg, struct cp_error *err)
+{
+	struct cp_tenant_req *out = arg;
+	int rc = get_name(o, "name", "tenant name", out->name, err);
+
+	out->has_vni = get_int(o, "vni", &out->vni);
+	if (rc == 0 && out->has_vni)
+		rc = cp_check_vni(out->vni, err);
 	return rc;
 }
 
@@ -174,17 +191,25 @@ int cp_request_parse_tenant(const char *body, size_t len, struct cp_tenant_req *
 		{ "name", F_STRING, true },
 		{ "vni", F_INT, false },
 	};
-	json_t *o;
-	int rc = begin(body, len, spec, N(spec), &o, err);
 
-	if (rc < 0)
-		return rc;
-	memset(out, 0, sizeof(*out));
-	rc = get_name(o, "name", "tenant name", out->name, err);
-	out->has_vni = get_int(o, "vni", &out->vni);
-	if (rc == 0 && out->has_vni)
-		rc = cp_check_vni(out->vni, err);
-	json_decref(o);
+	return parse(body, len, spec, N(spec), fill_tenant, out, sizeof(*out), err);
+}
+
+static int fill_subnet(json_t *o, void *arg, struct cp_error *err)
+{
+	struct cp_subnet_req *out = arg;
+	int rc = get_name(o, "tenant", "tenant name", out->tenant, err);
+
+	if (rc == 0)
+		rc = get_name(o, "name", "subnet name", out->name, err);
+	if (rc == 0)
+		rc = cp_parse_prefix(get_str(o, "cidr"), "cidr", &out->cidr, err);
+	if (rc == 0)
+		rc = cp_check_subnet_cidr(&out->cidr, err);
+	out->has_mtu = get_int(o, "mtu", &out->mtu);
+	if (rc == 0 && out->has_mtu)
+		rc = cp_check_mtu(out->mtu, err);
+	out->dhcp = !json_is_false(json_object_get(o, "dhcp"));
 	return rc;
 }
 
@@ -198,26 +223,8 @@ int cp_request_parse_subnet(const char *body, size_t len, struct cp_subnet_req *
 		{ "mtu", F_INT, false },
 		{ "dhcp", F_BOOL, false },
 	};
-	json_t *o, *dhcp;
-	int rc = begin(body, len, spec, N(spec), &o, err);
 
-	if (rc < 0)
-		return rc;
-	memset(out, 0, sizeof(*out));
-	rc = get_name(o, "tenant", "tenant name", out->tenant, err);
-	if (rc == 0)
-		rc = get_name(o, "name", "subnet name", out->name, err);
-	if (rc == 0)
-		rc = cp_parse_prefix(get_str(o, "cidr"), "cidr", &out->cidr, err);
-	if (rc == 0)
-		rc = cp_check_subnet_cidr(&out->cidr, err);
-	out->has_mtu = get_int(o, "mtu", &out->mtu);
-	if (rc == 0 && out->has_mtu)
-		rc = cp_check_mtu(out->mtu, err);
-	dhcp = json_object_get(o, "dhcp");
-	out->dhcp = !json_is_false(dhcp);
-	json_decref(o);
-	return rc;
+	return parse(body, len, spec, N(spec), fill_subnet, out, sizeof(*out), err);
 }
 
 static int parse_port_kind(json_t *o, struct cp_port_req *out, struct cp_error *err)
@@ -232,22 +239,11 @@ static int parse_port_kind(json_t *o, struct cp_port_req *out, struct cp_error *
 	return cp_fail(err, EINVAL, "kind \"%s\" is not \"container\" or \"vm\"", kind);
 }
 
-int cp_request_parse_port(const char *body, size_t len, struct cp_port_req *out,
-			  struct cp_error *err)
+static int fill_port(json_t *o, void *arg, struct cp_error *err)
 {
-	static const struct field spec[] = {
-		{ "tenant", F_STRING, true }, { "subnet", F_STRING, true },
-		{ "name", F_STRING, true },   { "host", F_STRING, true },
-		{ "kind", F_STRING, true },   { "netns", F_STRING, false },
-		{ "ip", F_STRING, false },    { "mac", F_STRING, false },
-	};
-	json_t *o;
-	int rc = begin(body, len, spec, N(spec), &o, err);
+	struct cp_port_req *out = arg;
+	int rc = get_name(o, "tenant", "tenant name", out->tenant, err);
 
-	if (rc < 0)
-		return rc;
-	memset(out, 0, sizeof(*out));
-	rc = get_name(o, "tenant", "tenant name", out->tenant, err);
 	if (rc == 0)
 		rc = get_name(o, "subnet", "subnet name", out->subnet, err);
 	if (rc == 0)
@@ -264,7 +260,31 @@ int cp_request_parse_port(const char *body, size_t len, struct cp_port_req *out,
 	out->has_mac = get_str(o, "mac") != NULL;
 	if (rc == 0 && out->has_mac)
 		rc = cp_parse_mac(get_str(o, "mac"), out->mac, err);
-	json_decref(o);
+	return rc;
+}
+
+int cp_request_parse_port(const char *body, size_t len, struct cp_port_req *out,
+			  struct cp_error *err)
+{
+	static const struct field spec[] = {
+		{ "tenant", F_STRING, true }, { "subnet", F_STRING, true },
+		{ "name", F_STRING, true },   { "host", F_STRING, true },
+		{ "kind", F_STRING, true },   { "netns", F_STRING, false },
+		{ "ip", F_STRING, false },    { "mac", F_STRING, false },
+	};
+
+	return parse(body, len, spec, N(spec), fill_port, out, sizeof(*out), err);
+}
+
+static int fill_route(json_t *o, void *arg, struct cp_error *err)
+{
+	struct cp_route_req *out = arg;
+	int rc = get_name(o, "tenant", "tenant name", out->tenant, err);
+
+	if (rc == 0)
+		rc = cp_parse_prefix(get_str(o, "prefix"), "prefix", &out->prefix, err);
+	if (rc == 0)
+		rc = cp_parse_ipv4(get_str(o, "via"), "via", &out->via, err);
 	return rc;
 }
 
@@ -276,40 +296,32 @@ int cp_request_parse_route(const char *body, size_t len, struct cp_route_req *ou
 		{ "prefix", F_STRING, true },
 		{ "via", F_STRING, true },
 	};
-	json_t *o;
-	int rc = begin(body, len, spec, N(spec), &o, err);
 
-	if (rc < 0)
-		return rc;
-	memset(out, 0, sizeof(*out));
-	rc = get_name(o, "tenant", "tenant name", out->tenant, err);
-	if (rc == 0)
-		rc = cp_parse_prefix(get_str(o, "prefix"), "prefix", &out->prefix, err);
-	if (rc == 0)
-		rc = cp_parse_ipv4(get_str(o, "via"), "via", &out->via, err);
-	json_decref(o);
-	return rc;
+	return parse(body, len, spec, N(spec), fill_route, out, sizeof(*out), err);
 }
 
+static int fill_token(json_t *o, void *arg, struct cp_error *err)
+{
+	int64_t *ttl_seconds = arg;
+
+	*ttl_seconds = CP_TOKEN_TTL_DEFAULT;
+	get_int(o, "ttl_seconds", ttl_seconds);
+	if (*ttl_seconds < CP_TOKEN_TTL_MIN || *ttl_seconds > CP_TOKEN_TTL_MAX)
+		return cp_fail(err, EINVAL, "ttl_seconds %lld is out of range %d..%d",
+			       (long long)*ttl_seconds, CP_TOKEN_TTL_MIN, CP_TOKEN_TTL_MAX);
+	return 0;
+}
+
+/* An empty body is allowed here: every field has a default. */
 int cp_request_parse_token(const char *body, size_t len, int64_t *ttl_seconds,
 			   struct cp_error *err)
 {
 	static const struct field spec[] = {
 		{ "ttl_seconds", F_INT, false },
 	};
-	json_t *o;
-	int rc;
 
 	*ttl_seconds = CP_TOKEN_TTL_DEFAULT;
 	if (len == 0)
 		return 0;
-	rc = begin(body, len, spec, N(spec), &o, err);
-	if (rc < 0)
-		return rc;
-	get_int(o, "ttl_seconds", ttl_seconds);
-	if (*ttl_seconds < CP_TOKEN_TTL_MIN || *ttl_seconds > CP_TOKEN_TTL_MAX)
-		rc = cp_fail(err, EINVAL, "ttl_seconds %lld is out of range %d..%d",
-			     (long long)*ttl_seconds, CP_TOKEN_TTL_MIN, CP_TOKEN_TTL_MAX);
-	json_decref(o);
-	return rc;
+	return parse(body, len, spec, N(spec), fill_token, ttl_seconds, sizeof(*ttl_seconds), err);
 }

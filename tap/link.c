@@ -83,54 +83,51 @@ bool tap_nl_mac_usable(const uint8_t mac[6])
 	return !(mac[0] & 1) && memcmp(mac, zero, 6) != 0;
 }
 
+/* Sends `change` (only the attributes to alter are set) against the link's
+ * current state. Takes the change's reference; NULL is -ENOMEM. */
+static int change_link(struct tap_nl *nl, const char *ifname, struct rtnl_link *change)
+{
+	struct rtnl_link *orig;
+	int rc;
+
+	if (!change)
+		return -ENOMEM;
+	rc = tap_nl_link_get(nl, ifname, &orig);
+	if (rc == 0) {
+		rc = tap_nl_link_change(nl, orig, change);
+		rtnl_link_put(orig);
+	}
+	rtnl_link_put(change);
+	return rc;
+}
+
 int tap_link_set_mac(struct tap_nl *nl, const char *ifname, const uint8_t mac[6])
 {
-	struct rtnl_link *orig = NULL, *change = NULL;
-	struct nl_addr *addr = NULL;
-	int rc;
+	struct rtnl_link *change;
+	struct nl_addr *addr;
 
 	if (!mac || !tap_nl_mac_usable(mac))
 		return -EINVAL;
-	rc = tap_nl_link_get(nl, ifname, &orig);
-	if (rc < 0)
-		return rc;
-	rc = -ENOMEM;
-	change = rtnl_link_alloc();
 	addr = nl_addr_build(AF_LLC, mac, 6);
-	if (!change || !addr)
-		goto out;
-	rtnl_link_set_addr(change, addr);
-	rc = tap_nl_link_change(nl, orig, change);
-out:
-	if (addr)
-		nl_addr_put(addr);
+	if (!addr)
+		return -ENOMEM;
+	change = rtnl_link_alloc();
 	if (change)
-		rtnl_link_put(change);
-	rtnl_link_put(orig);
-	return rc;
+		rtnl_link_set_addr(change, addr); /* holds its own reference */
+	nl_addr_put(addr);
+	return change_link(nl, ifname, change);
 }
 
 int tap_link_rename(struct tap_nl *nl, const char *ifname, const char *new_name)
 {
-	struct rtnl_link *orig = NULL, *change = NULL;
+	struct rtnl_link *change;
 	int rc;
 
 	rc = tap_nl_check_name(new_name);
 	if (rc < 0)
 		return rc;
-	rc = tap_nl_link_get(nl, ifname, &orig);
-	if (rc < 0)
-		return rc;
 	change = rtnl_link_alloc();
-	if (!change) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	rtnl_link_set_name(change, new_name);
-	rc = tap_nl_link_change(nl, orig, change);
-out:
 	if (change)
-		rtnl_link_put(change);
-	rtnl_link_put(orig);
-	return rc;
+		rtnl_link_set_name(change, new_name);
+	return change_link(nl, ifname, change);
 }

@@ -11,65 +11,16 @@
  *   op % 4 == 3: advance the clock by n * 10 ms (bytes ignored)
  * op bit 2: under_load; op bit 3: deliver to a instead of b (op 0 only).
  */
-#include <stddef.h>
-#include <stdint.h>
+#include <stdbool.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include <arpa/inet.h>
+#include "tests/fuzz/fuzz_tunnel_fixture.h"
 
-#include "tunnel/key.h"
-#include "tunnel/tunnel.h"
-
-struct ctx {
-	struct wg_device *a, *b;
-	struct wg_peer *pa, *pb;
-	struct wg_env env;
-	uint64_t rng_state;
-	struct wg_endpoint ea, eb;
-};
-
-static void rng_fill(void *c, uint8_t *buf, size_t len)
+/* Each knows where the other is, so handshake replies have somewhere to go. */
+static int setup(struct fuzz_pair *c)
 {
-	uint64_t *s = c;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-		buf[i] = (uint8_t)(*s >> 56);
-	}
-}
-
-static void endpoint(struct wg_endpoint *ep, uint32_t ip, uint16_t port)
-{
-	memset(ep, 0, sizeof(*ep));
-	ep->addr.in4.sin_family = AF_INET;
-	ep->addr.in4.sin_addr.s_addr = htonl(ip);
-	ep->addr.in4.sin_port = htons(port);
-}
-
-static int setup(struct ctx *c)
-{
-	uint8_t rnd[32], ska[32], skb[32], pka[32], pkb[32];
-
-	memset(c, 0, sizeof(*c));
-	c->rng_state = 1;
-	c->env.rng.fill = rng_fill;
-	c->env.rng.ctx = &c->rng_state;
-	c->env.now = 1000ULL * WG_NSEC_PER_SEC;
-	c->env.wall_ns = 1700000000ULL * WG_NSEC_PER_SEC;
-	rng_fill(&c->rng_state, rnd, 32);
-	wg_key_private_from_random(ska, rnd);
-	rng_fill(&c->rng_state, rnd, 32);
-	wg_key_private_from_random(skb, rnd);
-	if (!wg_key_public_from_private(pka, ska) || !wg_key_public_from_private(pkb, skb))
+	if (fuzz_pair_setup(c, 1) != 0)
 		return -1;
-	c->a = wg_device_create(ska);
-	c->b = wg_device_create(skb);
-	if (!c->a || !c->b || wg_peer_create(c->a, pkb, &c->pa) || wg_peer_create(c->b, pka, &c->pb))
-		return -1;
-	endpoint(&c->ea, 0xc0000201, 51820);
-	endpoint(&c->eb, 0xc0000202, 51820);
 	wg_peer_set_endpoint(c->pa, &c->eb);
 	wg_peer_set_endpoint(c->pb, &c->ea);
 	return 0;
@@ -83,7 +34,8 @@ static void xor_into(uint8_t *dst, size_t dlen, const uint8_t *src, size_t slen)
 		dst[i] ^= src[i];
 }
 
-static void step_handshake(struct ctx *c, const uint8_t *m, size_t n, bool load, bool reply)
+static void step_handshake(struct fuzz_pair *c, const uint8_t *m, size_t n, bool load,
+			   bool reply)
 {
 	uint8_t pkt[sizeof(struct wg_msg_initiation)];
 	uint8_t resp[WG_MAX_REPLY_LEN];
@@ -107,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct wg_rx_result res;
 	uint8_t buf[1500];
-	struct ctx c;
+	struct fuzz_pair c;
 
 	if (setup(&c) != 0)
 		abort();
@@ -145,7 +97,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		data += n;
 		size -= n;
 	}
-	wg_device_destroy(c.a);
-	wg_device_destroy(c.b);
+	fuzz_pair_destroy(&c);
 	return 0;
 }

@@ -3,38 +3,13 @@
 # every verb, aligned tables, --json, exit status 0/1/2 with errors on stderr
 # only, and help with an example for every noun. Needs no root.
 #   TENET_BUILD=DIR   where tenet and tenet-controller are (default build)
-set -u
-root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${TENET_BUILD:-build}
-case "$build" in /*) ;; *) build="$root/$build" ;; esac
-controller=$build/tenet-controller
-py=/usr/bin/python3
-tmp=$(mktemp -d /tmp/h7-cli.XXXXXX)
-sock=$tmp/controller.sock
-pid=
-failed=0
-
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1${2:+ ($2)}"; failed=1; }
+. "$(dirname "$0")/controller_lib.sh" cli
 
 for b in tenet tenet-controller; do
 	[ -x "$build/$b" ] || { echo "FAIL: binary_exists ($build/$b)"; exit 1; }
 done
 
-"$controller" --db "$tmp/state.db" --admin-socket "$sock" --key "$tmp/key" \
-	--listen 127.0.0.1:0 2>"$tmp/controller.log" &
-pid=$!
-for _ in $(seq 100); do
-	[ -S "$sock" ] && break
-	sleep 0.05
-done
-[ -S "$sock" ] || { echo "FAIL: controller_starts"; cat "$tmp/controller.log"; exit 1; }
+ctl_start || { echo "FAIL: controller_starts"; exit 1; }
 
 # t ARGS...: runs tenet against our socket; sets $out, $err, $rc
 t() {

@@ -5,51 +5,10 @@
 # unknown paths, wrong methods), the socket's mode, restart and shutdown.
 # Needs no root and no network namespace.
 #   TENET_BUILD=DIR   where tenet-controller is (default build)
-set -u
-root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${TENET_BUILD:-build}
-case "$build" in /*) ;; *) build="$root/$build" ;; esac
-controller=$build/tenet-controller
-py=/usr/bin/python3
-tmp=$(mktemp -d /tmp/h7-api.XXXXXX)
-sock=$tmp/controller.sock
-pid=
-failed=0
-
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1${2:+ ($2)}"; failed=1; }
+. "$(dirname "$0")/controller_lib.sh" api
 
 [ -x "$controller" ] || { echo "FAIL: controller_binary_exists ($controller)"; exit 1; }
 command -v curl >/dev/null || { echo "FAIL: curl_installed"; exit 1; }
-
-start() {
-	"$controller" --db "$tmp/state.db" --admin-socket "$sock" --key "$tmp/controller.key" \
-		--listen 127.0.0.1:0 2>>"$tmp/controller.log" &
-	pid=$!
-	for _ in $(seq 100); do
-		[ -S "$sock" ] && curl -s --unix-socket "$sock" -o /dev/null http://tenet/v1/revision &&
-			return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "controller did not come up:"; cat "$tmp/controller.log"
-	return 1
-}
-
-stop() { # SIGTERM and wait (bounded); returns the exit status
-	local rc
-	kill -TERM "$pid"
-	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-	wait "$pid"; rc=$?
-	pid=
-	return $rc
-}
 
 # req METHOD PATH [BODY]: sets $status and $body
 req() {
@@ -79,7 +38,7 @@ expect() {
 	fi
 }
 
-start || { echo "FAIL: controller_starts"; exit 1; }
+ctl_start || { echo "FAIL: controller_starts"; exit 1; }
 pass controller_starts
 
 mode=$(stat -c %a "$sock")
@@ -282,9 +241,9 @@ expect changes_since 200 '"kind":"host"' -- GET '/v1/changes?since=0&limit=2'
 
 # --- restart keeps everything ------------------------------------------
 req GET /v1/revision; rev=$(jget 'j["revision"]')
-if stop; then pass sigterm_clean_exit; else fail sigterm_clean_exit "exit $?"; fi
+if ctl_stop; then pass sigterm_clean_exit; else fail sigterm_clean_exit "exit $?"; fi
 [ ! -e "$sock" ] && pass socket_removed_on_exit || fail socket_removed_on_exit
-start || { echo "FAIL: controller_restarts"; exit 1; }
+ctl_start || { echo "FAIL: controller_restarts"; exit 1; }
 expect revision_survives_restart 200 "\"revision\":$rev" -- GET /v1/revision
 expect state_survives_restart 200 '"ip":"10.0.1.200"' -- GET /v1/ports/acme/vm2
 

@@ -1,10 +1,6 @@
 /* tap/bridge inside a network namespace of this process's own (unshare at
  * start). Results are read back through libnl directly. Skips when not root. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tests/unit/tap_test_fixture.h"
 
 #include <errno.h>
 #include <net/if.h>
@@ -21,35 +17,12 @@
 #include "tap/netlink.h"
 #include "tap/persist.h"
 
-static bool in_own_netns;
-
-#define NEED_NETNS() do { if (!in_own_netns) skip(); } while (0)
-
-struct fixture {
-	struct tap_nl *nl;
-	struct nl_sock *raw;
-};
-
 static const uint8_t br_mac[6] = { 0x02, 0x00, 0x5e, 0x10, 0x00, 0x01 };
 static const uint8_t br_mac2[6] = { 0x02, 0x00, 0x5e, 0x10, 0x00, 0x02 };
 
-static int setup(void **state)
-{
-	static struct fixture f;
-
-	memset(&f, 0, sizeof(f));
-	*state = &f;
-	if (!in_own_netns)
-		return 0;
-	if (tap_nl_open(&f.nl) < 0)
-		return -1;
-	f.raw = nl_socket_alloc();
-	return f.raw && nl_connect(f.raw, NETLINK_ROUTE) == 0 ? 0 : -1;
-}
-
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 
 	if (f->nl) {
 		tap_link_delete(f->nl, "h3br0");
@@ -57,25 +30,13 @@ static int teardown(void **state)
 		tap_link_delete(f->nl, "h3port0");
 		tap_link_delete(f->nl, "h3port1");
 	}
-	if (f->raw)
-		nl_socket_free(f->raw);
-	tap_nl_close(f->nl);
+	tap_test_nl_close(f->nl, f->raw);
 	return 0;
 }
 
-/* Straight from the kernel, not through tap/. */
-static struct rtnl_link *raw_link(struct fixture *f, const char *name)
+static int raw_master(struct tap_test_fixture *f, const char *name)
 {
-	struct rtnl_link *link = NULL;
-
-	if (rtnl_link_get_kernel(f->raw, 0, name, &link) < 0)
-		return NULL;
-	return link;
-}
-
-static int raw_master(struct fixture *f, const char *name)
-{
-	struct rtnl_link *link = raw_link(f, name);
+	struct rtnl_link *link = tap_test_raw_link(f->raw, name);
 	int master;
 
 	assert_non_null(link);
@@ -84,9 +45,9 @@ static int raw_master(struct fixture *f, const char *name)
 	return master;
 }
 
-static void assert_raw_mac(struct fixture *f, const char *name, const uint8_t mac[6])
+static void assert_raw_mac(struct tap_test_fixture *f, const char *name, const uint8_t mac[6])
 {
-	struct rtnl_link *link = raw_link(f, name);
+	struct rtnl_link *link = tap_test_raw_link(f->raw, name);
 	struct nl_addr *a;
 
 	assert_non_null(link);
@@ -99,12 +60,12 @@ static void assert_raw_mac(struct fixture *f, const char *name, const uint8_t ma
 
 static void test_create(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 	struct rtnl_link *link;
 
 	NEED_NETNS();
 	assert_int_equal(tap_bridge_create(f->nl, "h3br0", br_mac), 0);
-	link = raw_link(f, "h3br0");
+	link = tap_test_raw_link(f->raw, "h3br0");
 	assert_non_null(link);
 	assert_string_equal(rtnl_link_get_type(link), "bridge");
 	rtnl_link_put(link);
@@ -125,13 +86,13 @@ static void test_create(void **state)
 	{
 		static const uint8_t mcast[6] = { 0x01, 0, 0x5e, 0, 0, 1 };
 		assert_int_equal(tap_bridge_create(f->nl, "h3br1", mcast), -EINVAL);
-		assert_null(raw_link(f, "h3br1")); /* refused before anything was made */
+		assert_null(tap_test_raw_link(f->raw, "h3br1")); /* refused before anything was made */
 	}
 }
 
 static void test_attach_detach(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 	int br0, br1;
 
 	NEED_NETNS();
@@ -168,7 +129,7 @@ static void test_attach_detach(void **state)
 
 static void test_set_mac_after_create(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 
 	NEED_NETNS();
 	assert_int_equal(tap_bridge_create(f->nl, "h3br0", NULL), 0);
@@ -178,7 +139,7 @@ static void test_set_mac_after_create(void **state)
 
 static void test_delete(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 
 	NEED_NETNS();
 	assert_int_equal(tap_bridge_create(f->nl, "h3br0", NULL), 0);
@@ -186,7 +147,7 @@ static void test_delete(void **state)
 	assert_int_equal(tap_bridge_attach(f->nl, "h3br0", "h3port0"), 0);
 	assert_int_equal(tap_bridge_delete(f->nl, "h3port0"), -EINVAL);
 	assert_int_equal(tap_bridge_delete(f->nl, "h3br0"), 0);
-	assert_null(raw_link(f, "h3br0"));
+	assert_null(tap_test_raw_link(f->raw, "h3br0"));
 	/* Its port survives, released. */
 	assert_int_equal(raw_master(f, "h3port0"), 0);
 	assert_int_equal(tap_bridge_delete(f->nl, "h3br0"), -ENODEV);
@@ -195,17 +156,12 @@ static void test_delete(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_create, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_attach_detach, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_set_mac_after_create, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create, tap_test_fixture_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attach_detach, tap_test_fixture_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_mac_after_create, tap_test_fixture_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete, tap_test_fixture_setup, teardown),
 	};
 
-	if (geteuid() != 0)
-		fprintf(stderr, "not root: kernel tests skipped\n");
-	else if (unshare(CLONE_NEWNET) < 0)
-		fprintf(stderr, "unshare(CLONE_NEWNET): %s: kernel tests skipped\n", strerror(errno));
-	else
-		in_own_netns = true;
+	tap_test_enter_netns();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,11 +1,7 @@
 /* tap_bridge_port_set_learning inside a network namespace of this process's
  * own (unshare at start). The flag is read back from the kernel's AF_BRIDGE
  * link dump through libnl directly. Skips when not root. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tests/unit/tap_test_fixture.h"
 
 #include <errno.h>
 #include <netlink/netlink.h>
@@ -21,51 +17,36 @@
 #include "tap/netlink.h"
 #include "tap/veth.h"
 
-static bool in_own_netns;
-
-#define NEED_NETNS() do { if (!in_own_netns) skip(); } while (0)
-
-struct fixture {
-	struct tap_nl *nl;
-	struct nl_sock *raw;
-};
-
 static int setup(void **state)
 {
-	static struct fixture f;
+	struct tap_test_fixture *f;
 
-	memset(&f, 0, sizeof(f));
-	*state = &f;
-	if (!in_own_netns)
+	if (tap_test_fixture_setup(state) < 0)
+		return -1;
+	f = *state;
+	if (!tap_test_in_own_netns)
 		return 0;
-	if (tap_nl_open(&f.nl) < 0)
-		return -1;
-	f.raw = nl_socket_alloc();
-	if (!f.raw || nl_connect(f.raw, NETLINK_ROUTE) < 0)
-		return -1;
-	if (tap_bridge_create(f.nl, "h16br0", NULL) < 0 ||
-	    tap_veth_create(f.nl, "h16p0", "h16q0", 0, NULL, NULL) < 0 ||
-	    tap_bridge_attach(f.nl, "h16br0", "h16p0") < 0)
+	if (tap_bridge_create(f->nl, "h16br0", NULL) < 0 ||
+	    tap_veth_create(f->nl, "h16p0", "h16q0", 0, NULL, NULL) < 0 ||
+	    tap_bridge_attach(f->nl, "h16br0", "h16p0") < 0)
 		return -1;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 
 	if (f->nl) {
 		tap_link_delete(f->nl, "h16p0");
 		tap_link_delete(f->nl, "h16br0");
 	}
-	if (f->raw)
-		nl_socket_free(f->raw);
-	tap_nl_close(f->nl);
+	tap_test_nl_close(f->nl, f->raw);
 	return 0;
 }
 
 /* The port's bridge flags as the kernel reports them (-1: not a port). */
-static int raw_bridge_flags(struct fixture *f, const char *name)
+static int raw_bridge_flags(struct tap_test_fixture *f, const char *name)
 {
 	struct nl_cache *cache = NULL;
 	struct rtnl_link *link;
@@ -83,7 +64,7 @@ static int raw_bridge_flags(struct fixture *f, const char *name)
 
 static void test_learning_off_and_on(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 
 	NEED_NETNS();
 	/* The kernel default: a new port learns. */
@@ -102,7 +83,7 @@ static void test_learning_off_and_on(void **state)
 
 static void test_learning_reset_by_rejoin(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 
 	NEED_NETNS();
 	/* Leaving the bridge drops the port's settings: a port that joins
@@ -115,7 +96,7 @@ static void test_learning_reset_by_rejoin(void **state)
 
 static void test_learning_errors(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 
 	NEED_NETNS();
 	assert_int_equal(tap_bridge_port_set_learning(f->nl, "h16q0", 0), -EINVAL);  /* on no bridge */
@@ -133,11 +114,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_learning_errors, setup, teardown),
 	};
 
-	if (geteuid() != 0)
-		fprintf(stderr, "not root: kernel tests skipped\n");
-	else if (unshare(CLONE_NEWNET) < 0)
-		fprintf(stderr, "unshare(CLONE_NEWNET): %s: kernel tests skipped\n", strerror(errno));
-	else
-		in_own_netns = true;
+	tap_test_enter_netns();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

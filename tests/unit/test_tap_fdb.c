@@ -2,11 +2,7 @@
  * (unshare at start). Entries are read back from the kernel's AF_BRIDGE
  * neighbour dump (the bridge's forwarding database) through libnl directly.
  * Skips when not root. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tests/unit/tap_test_fixture.h"
 
 #include <errno.h>
 #include <linux/neighbour.h>
@@ -24,51 +20,36 @@
 #include "tap/netlink.h"
 #include "tap/veth.h"
 
-static bool in_own_netns;
-
-#define NEED_NETNS() do { if (!in_own_netns) skip(); } while (0)
-
-struct fixture {
-	struct tap_nl *nl;
-	struct nl_sock *raw;
-};
-
 static const uint8_t mac1[6] = { 0x02, 0x16, 0x00, 0x00, 0x00, 0x01 };
 
 static int setup(void **state)
 {
-	static struct fixture f;
+	struct tap_test_fixture *f;
 
-	memset(&f, 0, sizeof(f));
-	*state = &f;
-	if (!in_own_netns)
+	if (tap_test_fixture_setup(state) < 0)
+		return -1;
+	f = *state;
+	if (!tap_test_in_own_netns)
 		return 0;
-	if (tap_nl_open(&f.nl) < 0)
-		return -1;
-	f.raw = nl_socket_alloc();
-	if (!f.raw || nl_connect(f.raw, NETLINK_ROUTE) < 0)
-		return -1;
-	if (tap_bridge_create(f.nl, "h16br0", NULL) < 0 ||
-	    tap_veth_create(f.nl, "h16p0", "h16q0", 0, NULL, NULL) < 0 ||
-	    tap_veth_create(f.nl, "h16p1", "h16q1", 0, NULL, NULL) < 0 ||
-	    tap_bridge_attach(f.nl, "h16br0", "h16p0") < 0 ||
-	    tap_bridge_attach(f.nl, "h16br0", "h16p1") < 0)
+	if (tap_bridge_create(f->nl, "h16br0", NULL) < 0 ||
+	    tap_veth_create(f->nl, "h16p0", "h16q0", 0, NULL, NULL) < 0 ||
+	    tap_veth_create(f->nl, "h16p1", "h16q1", 0, NULL, NULL) < 0 ||
+	    tap_bridge_attach(f->nl, "h16br0", "h16p0") < 0 ||
+	    tap_bridge_attach(f->nl, "h16br0", "h16p1") < 0)
 		return -1;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 
 	if (f->nl) {
 		tap_link_delete(f->nl, "h16p0");
 		tap_link_delete(f->nl, "h16p1");
 		tap_link_delete(f->nl, "h16br0");
 	}
-	if (f->raw)
-		nl_socket_free(f->raw);
-	tap_nl_close(f->nl);
+	tap_test_nl_close(f->nl, f->raw);
 	return 0;
 }
 
@@ -100,7 +81,7 @@ static int on_neigh(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-static struct seen raw_fdb(struct fixture *f, const uint8_t mac[6])
+static struct seen raw_fdb(struct tap_test_fixture *f, const uint8_t mac[6])
 {
 	struct ndmsg ndm = { .ndm_family = AF_BRIDGE };
 	struct seen s = { .mac = mac };
@@ -111,7 +92,7 @@ static struct seen raw_fdb(struct fixture *f, const uint8_t mac[6])
 	return s;
 }
 
-static int index_of(struct fixture *f, const char *name)
+static int index_of(struct tap_test_fixture *f, const char *name)
 {
 	int i = tap_link_index(f->nl, name);
 
@@ -121,7 +102,7 @@ static int index_of(struct fixture *f, const char *name)
 
 static void test_add_static(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 	struct seen s;
 
 	NEED_NETNS();
@@ -145,7 +126,7 @@ static void test_add_static(void **state)
 
 static void test_move_and_delete(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 	struct seen s;
 
 	NEED_NETNS();
@@ -163,7 +144,7 @@ static void test_move_and_delete(void **state)
 
 static void test_goes_with_the_port(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 
 	NEED_NETNS();
 	assert_int_equal(tap_bridge_fdb_add(f->nl, "h16p0", mac1), 0);
@@ -177,7 +158,7 @@ static void test_goes_with_the_port(void **state)
 
 static void test_errors(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 	static const uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
 	static const uint8_t zero[6] = { 0 };
 
@@ -200,11 +181,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	};
 
-	if (geteuid() != 0)
-		fprintf(stderr, "not root: kernel tests skipped\n");
-	else if (unshare(CLONE_NEWNET) < 0)
-		fprintf(stderr, "unshare(CLONE_NEWNET): %s: kernel tests skipped\n", strerror(errno));
-	else
-		in_own_netns = true;
+	tap_test_enter_netns();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

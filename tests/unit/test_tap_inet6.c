@@ -3,11 +3,7 @@
  * libnl directly, and a veth pair brought up shows the effect (the other
  * end, left alone, gets its fe80:: address; ours gets none). Skips when not
  * root. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tests/unit/tap_test_fixture.h"
 
 #include <errno.h>
 #include <linux/if_link.h>
@@ -26,44 +22,29 @@
 #include "tap/netlink.h"
 #include "tap/veth.h"
 
-static bool in_own_netns;
-
-#define NEED_NETNS() do { if (!in_own_netns) skip(); } while (0)
-
-struct fixture {
-	struct tap_nl *nl;
-	struct nl_sock *raw;
-};
-
 static int setup(void **state)
 {
-	static struct fixture f;
+	struct tap_test_fixture *f;
 
-	memset(&f, 0, sizeof(f));
-	*state = &f;
-	if (!in_own_netns)
+	if (tap_test_fixture_setup(state) < 0)
+		return -1;
+	f = *state;
+	if (!tap_test_in_own_netns)
 		return 0;
-	if (tap_nl_open(&f.nl) < 0)
-		return -1;
-	f.raw = nl_socket_alloc();
-	if (!f.raw || nl_connect(f.raw, NETLINK_ROUTE) < 0)
-		return -1;
-	return tap_veth_create(f.nl, "h16a", "h16b", 0, NULL, NULL) < 0 ? -1 : 0;
+	return tap_veth_create(f->nl, "h16a", "h16b", 0, NULL, NULL) < 0 ? -1 : 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 
 	if (f->nl)
 		tap_link_delete(f->nl, "h16a");
-	if (f->raw)
-		nl_socket_free(f->raw);
-	tap_nl_close(f->nl);
+	tap_test_nl_close(f->nl, f->raw);
 	return 0;
 }
 
-static int raw_gen_mode(struct fixture *f, const char *name)
+static int raw_gen_mode(struct tap_test_fixture *f, const char *name)
 {
 	struct rtnl_link *link = NULL;
 	uint8_t mode = 0xff;
@@ -75,7 +56,7 @@ static int raw_gen_mode(struct fixture *f, const char *name)
 }
 
 /* IPv6 addresses on the link, from the kernel's address dump. */
-static int raw_v6_addrs(struct fixture *f, const char *name)
+static int raw_v6_addrs(struct tap_test_fixture *f, const char *name)
 {
 	struct nl_cache *cache = NULL;
 	struct nl_object *o;
@@ -95,7 +76,7 @@ static int raw_v6_addrs(struct fixture *f, const char *name)
 
 static void test_mode_set(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 
 	NEED_NETNS();
 	assert_int_equal(raw_gen_mode(f, "h16a"), IN6_ADDR_GEN_MODE_EUI64);
@@ -110,7 +91,7 @@ static void test_mode_set(void **state)
  * after both ends are up: wait (bounded) for the untouched end's address. */
 static void test_no_link_local(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 	struct timespec step = { 0, 20 * 1000 * 1000 };
 	int i;
 
@@ -126,7 +107,7 @@ static void test_no_link_local(void **state)
 
 static void test_errors(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 
 	NEED_NETNS();
 	assert_int_equal(tap_link_set_addr_gen_none(f->nl, "h16-none"), -ENODEV);
@@ -142,11 +123,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	};
 
-	if (geteuid() != 0)
-		fprintf(stderr, "not root: kernel tests skipped\n");
-	else if (unshare(CLONE_NEWNET) < 0)
-		fprintf(stderr, "unshare(CLONE_NEWNET): %s: kernel tests skipped\n", strerror(errno));
-	else
-		in_own_netns = true;
+	tap_test_enter_netns();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,10 +1,6 @@
 /* tap/link (inspection, MAC, rename, listing by prefix) inside a network
  * namespace of this process's own (unshare at start). Skips when not root. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tests/unit/tap_test_fixture.h"
 
 #include <errno.h>
 #include <net/if.h>
@@ -22,24 +18,7 @@
 #include "tap/persist.h"
 #include "tap/veth.h"
 
-static bool in_own_netns;
-
-#define NEED_NETNS() do { if (!in_own_netns) skip(); } while (0)
-
 static const uint8_t mac_a[6] = { 0x02, 0x00, 0x5e, 0x30, 0x00, 0x0a };
-
-static int setup(void **state)
-{
-	struct tap_nl *nl = NULL;
-
-	*state = NULL;
-	if (!in_own_netns)
-		return 0;
-	if (tap_nl_open(&nl) < 0)
-		return -1;
-	*state = nl;
-	return 0;
-}
 
 static int delete_it(const struct tap_link_info *link, void *ctx)
 {
@@ -210,17 +189,12 @@ static void test_foreach_prefix(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_get, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_set_mac, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rename, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_foreach_prefix, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_get, tap_test_nl_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_mac, tap_test_nl_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rename, tap_test_nl_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreach_prefix, tap_test_nl_setup, teardown),
 	};
 
-	if (geteuid() != 0)
-		fprintf(stderr, "not root: kernel tests skipped\n");
-	else if (unshare(CLONE_NEWNET) < 0)
-		fprintf(stderr, "unshare(CLONE_NEWNET): %s: kernel tests skipped\n", strerror(errno));
-	else
-		in_own_netns = true;
+	tap_test_enter_netns();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

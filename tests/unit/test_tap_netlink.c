@@ -2,11 +2,7 @@
  * namespace of this process's own (unshare at start), so the host's links
  * are never touched. Results are read back through libnl directly, not
  * through the code under test. Skips when not root. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tests/unit/tap_test_fixture.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,8 +26,6 @@
 
 #include "tap/netlink.h"
 #include "tap/tun.h"
-
-static bool in_own_netns;
 
 struct fixture {
 	struct tap_nl *nl;
@@ -58,12 +52,9 @@ static int setup(void **state)
 	memset(&f, 0, sizeof(f));
 	f.fd = -1;
 	*state = &f;
-	if (!in_own_netns)
+	if (!tap_test_in_own_netns)
 		return 0;
-	if (tap_nl_open(&f.nl) < 0)
-		return -1;
-	f.raw = nl_socket_alloc();
-	if (!f.raw || nl_connect(f.raw, NETLINK_ROUTE) < 0)
+	if (tap_test_nl_open(&f.nl, &f.raw) < 0)
 		return -1;
 	f.fd = tap_open(TAP_KIND_TUN, "h3tun%d", f.name);
 	if (f.fd < 0)
@@ -78,24 +69,11 @@ static int teardown(void **state)
 
 	if (f->fd >= 0)
 		close(f->fd);
-	if (f->raw)
-		nl_socket_free(f->raw);
-	tap_nl_close(f->nl);
+	tap_test_nl_close(f->nl, f->raw);
 	return 0;
 }
 
-#define NEED_NETNS() do { if (!in_own_netns) skip(); } while (0)
-
 /* Independent readers ------------------------------------------------------ */
-
-static struct rtnl_link *raw_link(struct fixture *f, const char *name)
-{
-	struct rtnl_link *link = NULL;
-
-	if (rtnl_link_get_kernel(f->raw, 0, name, &link) < 0)
-		return NULL;
-	return link;
-}
 
 /* Flags of the address if present on ifindex, -1 if absent. */
 static long raw_addr_flags(struct fixture *f, int family, const uint8_t *addr, int plen)
@@ -196,20 +174,20 @@ static void test_mtu_and_up(void **state)
 
 	NEED_NETNS();
 	assert_int_equal(tap_link_set_mtu(f->nl, f->name, 1380), 0);
-	link = raw_link(f, f->name);
+	link = tap_test_raw_link(f->raw, f->name);
 	assert_non_null(link);
 	assert_int_equal(rtnl_link_get_mtu(link), 1380);
 	assert_false(rtnl_link_get_flags(link) & IFF_UP);
 	rtnl_link_put(link);
 
 	assert_int_equal(tap_link_set_up(f->nl, f->name, 1), 0);
-	link = raw_link(f, f->name);
+	link = tap_test_raw_link(f->raw, f->name);
 	assert_true(rtnl_link_get_flags(link) & IFF_UP);
 	assert_int_equal(rtnl_link_get_mtu(link), 1380); /* untouched by the flag change */
 	rtnl_link_put(link);
 
 	assert_int_equal(tap_link_set_up(f->nl, f->name, 0), 0);
-	link = raw_link(f, f->name);
+	link = tap_test_raw_link(f->raw, f->name);
 	assert_false(rtnl_link_get_flags(link) & IFF_UP);
 	rtnl_link_put(link);
 
@@ -333,7 +311,7 @@ static void test_link_delete(void **state)
 	assert_int_equal(tap_addr_add(f->nl, f->name, AF_INET, v4_addr, 24), 0);
 	assert_int_equal(tap_link_delete(f->nl, f->name), 0);
 	assert_int_equal(tap_link_index(f->nl, f->name), -ENODEV);
-	assert_null(raw_link(f, f->name));
+	assert_null(tap_test_raw_link(f->raw, f->name));
 	assert_int_equal(tap_link_delete(f->nl, f->name), -ENODEV);
 	/* The fd outlives the link; the device is gone for good. */
 	assert_true(write(f->fd, "x", 1) < 0);
@@ -353,11 +331,6 @@ int main(void)
 
 	/* Everything below runs in an empty namespace of our own; the host's
 	 * links and routes are out of reach. */
-	if (geteuid() != 0)
-		fprintf(stderr, "not root: kernel tests skipped\n");
-	else if (unshare(CLONE_NEWNET) < 0)
-		fprintf(stderr, "unshare(CLONE_NEWNET): %s: kernel tests skipped\n", strerror(errno));
-	else
-		in_own_netns = true;
+	tap_test_enter_netns();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,11 +3,7 @@
  * namespaces it creates ("h3-<pid>-...") are removed in teardown. What happens
  * inside a namespace is read back by the test's own thread + libnl socket,
  * not through tap/. Skips when not root. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tests/unit/tap_test_fixture.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,10 +33,6 @@
 #include "tap/netns.h"
 #include "tap/veth.h"
 
-static bool in_own_netns;
-
-#define NEED_NETNS() do { if (!in_own_netns) skip(); } while (0)
-
 struct fixture {
 	struct tap_nl *nl;
 	char ns[64];
@@ -61,7 +53,7 @@ static int setup(void **state)
 
 	memset(&f, 0, sizeof(f));
 	*state = &f;
-	if (!in_own_netns)
+	if (!tap_test_in_own_netns)
 		return 0;
 	snprintf(f.ns, sizeof(f.ns), "h3-%d-ns", (int)getpid());
 	snprintf(f.ns_path, sizeof(f.ns_path), "%s/%s", TAP_NETNS_DIR, f.ns);
@@ -430,11 +422,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_move_variants_and_errors, setup, teardown),
 	};
 
-	if (geteuid() != 0)
-		fprintf(stderr, "not root: kernel tests skipped\n");
-	else if (unshare(CLONE_NEWNET) < 0)
-		fprintf(stderr, "unshare(CLONE_NEWNET): %s: kernel tests skipped\n", strerror(errno));
-	else
-		in_own_netns = true;
+	tap_test_enter_netns();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,11 +1,7 @@
 /* tap/tun flags (vnet header, multi-queue) and tap/persist, plus the data
  * path of a TUN fd, inside a network namespace of this process's own
  * (unshare at start). Skips when not root. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tests/unit/tap_test_fixture.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,23 +23,6 @@
 #include "tap/netlink.h"
 #include "tap/persist.h"
 #include "tap/tun.h"
-
-static bool in_own_netns;
-
-#define NEED_NETNS() do { if (!in_own_netns) skip(); } while (0)
-
-static int setup(void **state)
-{
-	struct tap_nl *nl = NULL;
-
-	*state = NULL;
-	if (!in_own_netns)
-		return 0;
-	if (tap_nl_open(&nl) < 0)
-		return -1;
-	*state = nl;
-	return 0;
-}
 
 static int teardown(void **state)
 {
@@ -206,18 +185,13 @@ static void test_persist(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_no_pi_data_path, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vnet_hdr, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_multi_queue, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_flags_invalid_and_kernel_names, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_persist, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_pi_data_path, tap_test_nl_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vnet_hdr, tap_test_nl_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multi_queue, tap_test_nl_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flags_invalid_and_kernel_names, tap_test_nl_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_persist, tap_test_nl_setup, teardown),
 	};
 
-	if (geteuid() != 0)
-		fprintf(stderr, "not root: kernel tests skipped\n");
-	else if (unshare(CLONE_NEWNET) < 0)
-		fprintf(stderr, "unshare(CLONE_NEWNET): %s: kernel tests skipped\n", strerror(errno));
-	else
-		in_own_netns = true;
+	tap_test_enter_netns();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,10 +1,6 @@
 /* tap/veth inside a network namespace of this process's own (unshare at
  * start). Results are read back through libnl directly. Skips when not root. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tests/unit/tap_test_fixture.h"
 
 #include <errno.h>
 #include <net/if.h>
@@ -19,67 +15,33 @@
 #include "tap/netlink.h"
 #include "tap/veth.h"
 
-static bool in_own_netns;
-
-#define NEED_NETNS() do { if (!in_own_netns) skip(); } while (0)
-
-struct fixture {
-	struct tap_nl *nl;
-	struct nl_sock *raw;
-};
-
 static const uint8_t mac_a[6] = { 0x02, 0x00, 0x5e, 0x20, 0x00, 0x0a };
 static const uint8_t mac_b[6] = { 0x02, 0x00, 0x5e, 0x20, 0x00, 0x0b };
 
-static int setup(void **state)
-{
-	static struct fixture f;
-
-	memset(&f, 0, sizeof(f));
-	*state = &f;
-	if (!in_own_netns)
-		return 0;
-	if (tap_nl_open(&f.nl) < 0)
-		return -1;
-	f.raw = nl_socket_alloc();
-	return f.raw && nl_connect(f.raw, NETLINK_ROUTE) == 0 ? 0 : -1;
-}
-
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 
 	if (f->nl) {
 		tap_link_delete(f->nl, "h3va");
 		tap_link_delete(f->nl, "h3vc");
 	}
-	if (f->raw)
-		nl_socket_free(f->raw);
-	tap_nl_close(f->nl);
+	tap_test_nl_close(f->nl, f->raw);
 	return 0;
 }
 
-static struct rtnl_link *raw_link(struct fixture *f, const char *name)
-{
-	struct rtnl_link *link = NULL;
-
-	if (rtnl_link_get_kernel(f->raw, 0, name, &link) < 0)
-		return NULL;
-	return link;
-}
-
 /* The link exists as a veth whose peer is peer_name, with that MTU and MAC. */
-static void assert_veth_end(struct fixture *f, const char *name, const char *peer_name,
+static void assert_veth_end(struct tap_test_fixture *f, const char *name, const char *peer_name,
 			    unsigned mtu, const uint8_t *mac)
 {
-	struct rtnl_link *link = raw_link(f, name), *peer;
+	struct rtnl_link *link = tap_test_raw_link(f->raw, name), *peer;
 	struct nl_addr *a;
 
 	assert_non_null(link);
 	assert_string_equal(rtnl_link_get_type(link), "veth");
 	assert_int_equal(rtnl_link_get_mtu(link), mtu);
 	assert_false(rtnl_link_get_flags(link) & IFF_UP);
-	peer = raw_link(f, peer_name);
+	peer = tap_test_raw_link(f->raw, peer_name);
 	assert_non_null(peer);
 	assert_int_equal(rtnl_link_get_link(link), rtnl_link_get_ifindex(peer));
 	a = rtnl_link_get_addr(link);
@@ -95,7 +57,7 @@ static void assert_veth_end(struct fixture *f, const char *name, const char *pee
 
 static void test_create_full(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 
 	NEED_NETNS();
 	assert_int_equal(tap_veth_create(f->nl, "h3va", "h3vb", 1400, mac_a, mac_b), 0);
@@ -105,7 +67,7 @@ static void test_create_full(void **state)
 
 static void test_create_defaults(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 
 	NEED_NETNS();
 	assert_int_equal(tap_veth_create(f->nl, "h3va", "h3vb", 0, NULL, NULL), 0);
@@ -115,7 +77,7 @@ static void test_create_defaults(void **state)
 
 static void test_duplicates_and_invalid(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 	static const uint8_t mcast[6] = { 0x33, 0x33, 0, 0, 0, 1 };
 	static const uint8_t zero[6];
 
@@ -123,41 +85,37 @@ static void test_duplicates_and_invalid(void **state)
 	assert_int_equal(tap_veth_create(f->nl, "h3va", "h3vb", 0, NULL, NULL), 0);
 	assert_int_equal(tap_veth_create(f->nl, "h3va", "h3vc", 0, NULL, NULL), -EEXIST);
 	assert_int_equal(tap_veth_create(f->nl, "h3vc", "h3vb", 0, NULL, NULL), -EEXIST);
-	assert_null(raw_link(f, "h3vc"));
+	assert_null(tap_test_raw_link(f->raw, "h3vc"));
 	assert_int_equal(tap_veth_create(f->nl, "h3vc", "h3vd", 0, mcast, NULL), -EINVAL);
 	assert_int_equal(tap_veth_create(f->nl, "h3vc", "h3vd", 0, NULL, zero), -EINVAL);
 	assert_int_equal(tap_veth_create(f->nl, "h3vc", "h3vd", 70000, NULL, NULL), -EINVAL);
 	assert_int_equal(tap_veth_create(f->nl, "h3vc", NULL, 0, NULL, NULL), -EINVAL);
 	assert_int_equal(tap_veth_create(f->nl, "h3-0123456789abcdef", "h3vd", 0, NULL, NULL), -EINVAL);
-	assert_null(raw_link(f, "h3vc"));
-	assert_null(raw_link(f, "h3vd"));
+	assert_null(tap_test_raw_link(f->raw, "h3vc"));
+	assert_null(tap_test_raw_link(f->raw, "h3vd"));
 }
 
 static void test_delete_one_end_removes_both(void **state)
 {
-	struct fixture *f = *state;
+	struct tap_test_fixture *f = *state;
 
 	NEED_NETNS();
 	assert_int_equal(tap_veth_create(f->nl, "h3va", "h3vb", 0, NULL, NULL), 0);
 	assert_int_equal(tap_link_delete(f->nl, "h3vb"), 0);
-	assert_null(raw_link(f, "h3va"));
-	assert_null(raw_link(f, "h3vb"));
+	assert_null(tap_test_raw_link(f->raw, "h3va"));
+	assert_null(tap_test_raw_link(f->raw, "h3vb"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_create_full, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_create_defaults, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_duplicates_and_invalid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_delete_one_end_removes_both, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_full, tap_test_fixture_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_defaults, tap_test_fixture_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicates_and_invalid, tap_test_fixture_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_one_end_removes_both,
+						tap_test_fixture_setup, teardown),
 	};
 
-	if (geteuid() != 0)
-		fprintf(stderr, "not root: kernel tests skipped\n");
-	else if (unshare(CLONE_NEWNET) < 0)
-		fprintf(stderr, "unshare(CLONE_NEWNET): %s: kernel tests skipped\n", strerror(errno));
-	else
-		in_own_netns = true;
+	tap_test_enter_netns();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
