@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "controlplane/channel_io.h"
 #include "controlplane/channel_server_priv.h"
 #include "controlplane/host_view.h"
 #include "controlplane/log.h"
@@ -218,14 +219,14 @@ void cp_chsrv_work(evutil_socket_t fd, short what, void *arg)
 	struct cp_channel_server *srv = arg;
 	struct conn *c;
 	unsigned n;
-	uint64_t start = cp_chsrv_now_ms();
+	uint64_t start = cp_io_now_ms();
 
 	(void)fd;
 	(void)what;
 	/* a batch ends at cfg.batch views or WORK_BUDGET_MS, so handshakes and
 	 * keepalives of other agents wait at most about one view's build time */
 	for (n = 0; n < srv->cfg.batch && (c = srv->q_head); n++) {
-		if (n && cp_chsrv_now_ms() - start >= WORK_BUDGET_MS)
+		if (n && cp_io_now_ms() - start >= WORK_BUDGET_MS)
 			break;
 		cp_chsrv_dequeue(c);
 		rebuild(c);

@@ -28,12 +28,6 @@
 /* Port a host registered without an endpoint is assumed to use (WireGuard's). */
 #define DEFAULT_AGENT_PORT 51820
 
-/* channel_push.c reads the clock through this name too. */
-uint64_t cp_chsrv_now_ms(void)
-{
-	return cp_io_now_ms();
-}
-
 static void handshake_env(const struct cp_channel_server *srv, struct wg_env *env)
 {
 	cp_io_env_clock(env);
@@ -109,7 +103,7 @@ int cp_chsrv_send(struct conn *c, enum cp_msg_type type, const json_t *body)
 	if (rc < 0)
 		return rc;
 	c->srv->stats.bytes_sent += wire;
-	c->last_tx_ms = cp_chsrv_now_ms();
+	c->last_tx_ms = cp_io_now_ms();
 	if (evbuffer_get_length(out) > c->srv->cfg.max_output) {
 		cp_log(CP_LOG_WARN, "channel", "%s (%s) reads too slowly: disconnected",
 		       c->host[0] ? c->host : "agent", c->addr);
@@ -131,7 +125,7 @@ void cp_chsrv_refuse(struct conn *c, const char *message, bool refused)
 		cp_io_send(bufferevent_get_output(c->bev), &c->keys, CP_MSG_ERROR, body, NULL);
 	json_decref(body);
 	c->state = CONN_CLOSING;
-	c->closing_ms = cp_chsrv_now_ms();
+	c->closing_ms = cp_io_now_ms();
 	bufferevent_disable(c->bev, EV_READ);
 }
 
@@ -200,7 +194,7 @@ static bool handle_initiation(struct conn *c, const uint8_t msg[CP_CHAN_INIT_LEN
 		return false;
 	}
 	c->state = CONN_HELLO;
-	c->last_tx_ms = cp_chsrv_now_ms();
+	c->last_tx_ms = cp_io_now_ms();
 	return true;
 }
 
@@ -380,7 +374,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 	uint8_t init[CP_CHAN_INIT_LEN];
 	int rc;
 
-	c->last_rx_ms = cp_chsrv_now_ms();
+	c->last_rx_ms = cp_io_now_ms();
 	for (;;) {
 		if (c->state == CONN_CLOSING) {
 			evbuffer_drain(in, evbuffer_get_length(in));
@@ -457,7 +451,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	format_addr(sa, c->addr, sizeof(c->addr), true, 0);
 	cp_chan_rx_init(&c->rx, CP_CHAN_UP_MSG_MAX);
-	c->opened_ms = c->last_rx_ms = c->last_tx_ms = cp_chsrv_now_ms();
+	c->opened_ms = c->last_rx_ms = c->last_tx_ms = cp_io_now_ms();
 	c->next = srv->conns;
 	if (srv->conns)
 		srv->conns->prev = c;
@@ -502,7 +496,7 @@ static void sweep_one(struct conn *c, uint64_t now)
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct cp_channel_server *srv = arg;
-	uint64_t now = cp_chsrv_now_ms();
+	uint64_t now = cp_io_now_ms();
 	struct conn *c, *next;
 
 	(void)fd;

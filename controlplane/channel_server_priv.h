@@ -67,8 +67,6 @@ struct cp_channel_server {
 	char address[64];
 };
 
-uint64_t cp_chsrv_now_ms(void);
-
 /* channel_server.c */
 /* Sends one message; closes the connection when its queue outgrows
  * max_output (returns -ENOBUFS then: conn is gone). */
