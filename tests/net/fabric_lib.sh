@@ -107,7 +107,17 @@ PYEOF
 # fab_port_mac ID : the MAC fab_write_views gives port ID by default.
 fab_port_mac() { printf '02:00:00:00:%02x:%02x' $(($1 >> 8)) $(($1 & 255)); }
 
-fab_agent_ready() { uapi_answers "$(fab_if "$1")"; }
+# fab_agent_ready HOST : the UAPI answers. wg(8) deletes a socket whose
+# connect is refused, which it is between the agent's bind() and listen();
+# the agent then stops (its socket was removed). So wg(8) is only asked once
+# a plain connect succeeds.
+fab_sock_listening() {
+	"$NET_PY" -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(1)
+s.connect(sys.argv[1])' "$WG_SOCK_DIR/$1.sock" 2>/dev/null
+}
+fab_agent_ready() { fab_sock_listening "$(fab_if "$1")" && uapi_answers "$(fab_if "$1")"; }
 
 fab_agent_start() {
 	local h=$1

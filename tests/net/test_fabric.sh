@@ -7,12 +7,14 @@
 #   h1 .1 (agent)      h2 .2 (agent)      h3 .3 (agent)
 #   acme a1 10.0.1.11  acme a2 10.0.1.12  acme a3 10.0.2.13 (2nd subnet)
 #   acme a4 10.0.1.14  bravo b2 10.0.1.11 (same IP as a1, other tenant)
+#   acme a5 10.0.1.15
 #   bravo b1 10.0.1.21
 #
 # Cases: the ping matrix (same tenant reaches, across subnets via the gateway;
 # no cross-tenant pair does; the duplicated IP resolves inside its tenant),
 # wg show lists host peers, full-MTU DF ping, iperf3, confidentiality on the
-# underlay, anti-spoofing (IP, MAC), a host injecting into a tenant it does not
+# underlay, anti-spoofing (IP, a remote port's MAC, a port on the same bridge
+# taking a neighbour's MAC: no learning), a host injecting into a tenant it does not
 # serve (crafted view on h3) dropped and counted, SIGKILL + restart adopts
 # the links and ports work again within 5 s, removing ports removes links.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +29,7 @@ FAB_SUBNETS="1 acme s1 10.0.1.0/24 10.0.1.1 1418
 3 bravo s1 10.0.1.0/24 10.0.1.1 1418"
 FAB_PORTS="11 acme s1 a1 h1 10.0.1.11
 14 acme s1 a4 h1 10.0.1.14
+15 acme s1 a5 h1 10.0.1.15
 12 acme s1 a2 h2 10.0.1.12
 13 acme s2 a3 h3 10.0.2.13
 21 bravo s1 b1 h1 10.0.1.21
@@ -35,7 +38,7 @@ FAB_PORTS="11 acme s1 a1 h1 10.0.1.11
 setup() {
 	local p
 	fab_underlay h1 h2 h3 || return 1
-	for p in a1 a4 a2 a3 b1 b2 b3; do fab_container "$p" || return 1; done
+	for p in a1 a4 a5 a2 a3 b1 b2 b3; do fab_container "$p" || return 1; done
 	fab_write_views || return 1
 	fab_agent_start h1 && fab_agent_start h2 && fab_agent_start h3
 }
@@ -107,7 +110,10 @@ confidential() {
 	local cap="$NET_TMP/ul.pcap" pid
 	net_bg ul tshark tshark -i br0 -w "$cap" -a duration:6 -q
 	pid=$NET_BG_PID
-	sleep 2
+	# pings only once the capture runs: on a busy machine tshark can take
+	# more than 2 s to start (then it saw nothing and the case failed)
+	wait_for 10 grep -q "Capture started" "${NET_PID_LOG[$pid]}" || echo "    tshark did not say it started"
+	sleep 0.3
 	nsx c-a1 ping -n -c3 -i0.3 -W1 -p 5ec7e75ec7e7 10.0.1.12 >/dev/null || { echo "    ping failed"; return 1; }
 	wait "$pid" 2>/dev/null
 	"$NET_PY" - "$cap" "$FAB_PORT" <<'PY'
@@ -164,6 +170,56 @@ mac_spoof() {
 	[ "$after" -gt "$before" ]
 }
 check "fabric: a container using a remote port's MAC reaches nobody; the victim still works" mac_spoof
+
+# a4 takes a1's MAC (same host, same subnet, same bridge) and keeps speaking
+# with it. A bridge learning on port links would move a1's MAC to a4's port
+# and hand a4 everything meant for a1; the agent turns learning off there
+# and pins each port's MAC with a static FDB entry (FABRIC.md, "kernel
+# settings"). a4's rx counter, read while a2 (h2) and a5 (h1) ping a1, shows
+# what reached the thief: at most a broadcast or two, never the echoes.
+gone() { ! alive "$1"; }
+rx_packets() { nsx "c-$1" cat /sys/class/net/eth0/statistics/rx_packets; }
+# echoes_answered FROM IP : how many of 20 echoes, 0.1 s apart, came back.
+echoes_answered() {
+	nsx "c-$1" ping -n -q -c20 -i0.1 -W1 "$2" 2>/dev/null | awk '/received/ {print $4 + 0}'
+}
+local_mac_spoof_run() {
+	local thief rx0 rx1 drop0 drop1 remote same ok=0
+	drop0=$(fab_stat h1 drop_vswitch_spoof_src_ip)
+	# a unicast echo to a2 every 0.1 s (static neighbour: no ARP in between),
+	# for longer than the two victim checks take even when they fail
+	net_bg c-a4 "thief-$RANDOM" ping -n -i0.1 -w8 10.0.1.12
+	thief=$NET_BG_PID
+	sleep 0.5
+	rx0=$(rx_packets a4)
+	remote=$(echoes_answered a2 10.0.1.11)
+	same=$(echoes_answered a5 10.0.1.11)
+	rx1=$(rx_packets a4)
+	wait_for 10 gone "$thief"
+	net_kill_pid "$thief"
+	drop1=$(fab_stat h1 drop_vswitch_spoof_src_ip)
+	echo "    a1 answered a2 (h2) ${remote:-0}/20, a5 (h1) ${same:-0}/20;" \
+		"a4 received $((rx1 - rx0)) packets meanwhile;" \
+		"h1 drop_vswitch_spoof_src_ip $drop0 -> $drop1"
+	[ "${remote:-0}" -ge 18 ] || { echo "    the victim a1 is not reachable from h2"; ok=1; }
+	[ "${same:-0}" -ge 18 ] || { echo "    the victim a1 is not reachable from its own host"; ok=1; }
+	[ $((rx1 - rx0)) -le 5 ] || { echo "    the thief a4 received a1's traffic"; ok=1; }
+	grep -q " 0 received" "${NET_PID_LOG[$thief]}" || { echo "    a4's echoes with a1's MAC were answered"; ok=1; }
+	[ $((drop1 - drop0)) -ge 20 ] || { echo "    a4's frames with a1's MAC not dropped as spoofed"; ok=1; }
+	return "$ok"
+}
+local_mac_spoof() {
+	local rc=0
+	nsx c-a4 ip link set eth0 address "$(fab_port_mac 11)" || return 1
+	nsx c-a4 ip neigh replace 10.0.1.12 lladdr "$(fab_port_mac 12)" dev eth0 nud permanent &&
+		local_mac_spoof_run || rc=1
+	# a4 as it was: later cases (restart) ping it
+	nsx c-a4 ip neigh del 10.0.1.12 dev eth0 2>/dev/null
+	nsx c-a4 ip link set eth0 address "$(fab_port_mac 14)" || rc=1
+	return "$rc"
+}
+# fab_step, not check: the thief's ping is a tracked daemon of this shell.
+fab_step "fabric: a container taking the MAC of a port on its own bridge gets none of its traffic; the victim still works" local_mac_spoof
 
 # --- a host injecting into a tenant it does not serve --------------------------------
 inject() {
