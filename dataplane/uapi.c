@@ -503,30 +503,37 @@ static bool socket_alive(const struct sockaddr_un *sun)
 	return alive;
 }
 
+/* The socket appears at its path only once it is listening: wg(8) deletes a
+ * socket it cannot connect to, so one visible between bind() and listen()
+ * could be removed under us by anyone polling `wg show` at start-up. */
 static int bind_socket(struct uapi_server *srv)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un final = { .sun_family = AF_UNIX };
+	struct sockaddr_un tmp = { .sun_family = AF_UNIX };
 	mode_t old;
-	int rc;
+	int n, rc = 0;
 
-	memcpy(sun.sun_path, srv->path, strlen(srv->path) + 1);
+	memcpy(final.sun_path, srv->path, strlen(srv->path) + 1);
+	n = snprintf(tmp.sun_path, sizeof(tmp.sun_path), "%s.%ld.tmp", srv->path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp.sun_path))
+		return -ENAMETOOLONG;
+	if (socket_alive(&final))
+		return -EADDRINUSE;
 	srv->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (srv->fd < 0)
 		return -errno;
+	unlink(tmp.sun_path);
 	/* umask, not chmod afterwards: the socket is never briefly open to all. */
 	old = umask(0177);
-	rc = bind(srv->fd, (struct sockaddr *)&sun, sizeof(sun));
-	if (rc < 0 && errno == EADDRINUSE) {
-		if (socket_alive(&sun))
-			rc = -EADDRINUSE;
-		else if (unlink(srv->path) == 0)
-			rc = bind(srv->fd, (struct sockaddr *)&sun, sizeof(sun));
-	}
-	umask(old);
-	if (rc == -1)
+	if (bind(srv->fd, (struct sockaddr *)&tmp, sizeof(tmp)) < 0)
 		rc = -errno;
+	umask(old);
 	if (rc == 0 && listen(srv->fd, 16) < 0)
 		rc = -errno;
+	if (rc == 0 && rename(tmp.sun_path, final.sun_path) < 0)
+		rc = -errno;
+	if (rc < 0)
+		unlink(tmp.sun_path);
 	return rc;
 }
 
