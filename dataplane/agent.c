@@ -41,6 +41,7 @@ int agent_create(const char *ifname, struct agent **out)
 	a->mtu = AGENT_DEFAULT_MTU;
 	a->udp.fd = -1;
 	a->tun_fd = -1;
+	a->offload = true;
 	a->dev = wg_device_create(NULL);
 	a->allowed = lpm_create();
 	if (!a->dev || !a->allowed) {

@@ -49,6 +49,7 @@ const char *agent_drop_name(enum agent_drop d);
 struct event;
 struct event_base;
 struct tap_nl;
+struct tunbatch;
 struct uapi_server;
 
 /* Per-peer dataplane state (wg_peer_user of its engine peer). */
@@ -78,6 +79,7 @@ struct agent {
 	int tun_fd;                    /* -1 until started */
 	struct load_meter load;        /* handshake rate, for cookies */
 	uint64_t drops[AGENT_DROP__COUNT];
+	bool offload;                  /* try TSO/GRO on the TUN and GSO/GRO on UDP (default) */
 
 	/* Start-up configuration of the kernel interface (from the config file). */
 	struct agent_route *addresses; /* interface addresses (host bits kept) */
@@ -96,6 +98,9 @@ struct agent {
 	int exit_status;               /* 0, or 1 when the loop stopped on an error */
 	uint8_t *rx_buf;               /* AGENT_BUF_LEN: UDP receive, decrypt in place */
 	uint8_t *tx_buf;               /* AGENT_BUF_LEN: TUN read, encrypt in place */
+	bool tun_vnet;                 /* each TUN packet comes after a virtio_net_hdr */
+	bool tun_tso;                  /* the TUN takes and gives TCP super-packets */
+	struct tunbatch *batch;        /* offload front end (tunbatch.h); NULL: one packet per call */
 };
 
 /* An empty agent: no identity, no peers, not started. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dataplane/agent.h"
 #include "dataplane/agent_config.h"
@@ -20,7 +21,7 @@
 #define EXIT_USAGE 2
 
 static const char usage_text[] =
-	"Usage: tenet-agent --config PATH [--interface NAME] [--foreground]\n"
+	"Usage: tenet-agent --config PATH [--interface NAME] [--foreground] [--no-offload]\n"
 	"\n"
 	"Runs a classic WireGuard interface (a TUN device) from a wg-quick style\n"
 	"configuration file, speaking the WireGuard protocol to any stock peer.\n"
@@ -32,6 +33,8 @@ static const char usage_text[] =
 	"                        \".conf\", as wg-quick does)\n"
 	"  -f, --foreground      stay in the foreground (default: become a daemon once\n"
 	"                        the interface is up)\n"
+	"  -n, --no-offload      one packet per system call: no TUN TSO/checksum offload,\n"
+	"                        no UDP GSO/GRO (also TENET_OFFLOAD=0)\n"
 	"  -h, --help            show this help\n"
 	"\n"
 	"The interface gets the file's Address lines, MTU (default 1420) and one route\n"
@@ -47,6 +50,7 @@ struct options {
 	const char *config;
 	const char *ifname;
 	bool foreground;
+	bool no_offload;
 };
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -55,13 +59,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "config", required_argument, NULL, 'c' },
 		{ "interface", required_argument, NULL, 'i' },
 		{ "foreground", no_argument, NULL, 'f' },
+		{ "no-offload", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = getopt_long(argc, argv, "c:i:fh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:i:fnh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;
@@ -71,6 +76,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'f':
 			o->foreground = true;
+			break;
+		case 'n':
+			o->no_offload = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -132,6 +140,16 @@ static struct agent *load_agent(const char *path, const char *ifname)
 	return a;
 }
 
+/* TENET_OFFLOAD=0 (or off/no/false) turns the offloads off, e.g. to compare
+ * or to work around a kernel that misbehaves with them. */
+static bool offload_env_off(void)
+{
+	const char *v = getenv("TENET_OFFLOAD");
+
+	return v && (!strcmp(v, "0") || !strcasecmp(v, "off") || !strcasecmp(v, "no") ||
+		     !strcasecmp(v, "false"));
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon_report report = { .fd = -1 };
@@ -141,7 +159,7 @@ int main(int argc, char **argv)
 	int rc, status;
 
 	if (parse_options(argc, argv, &o) < 0) {
-		fprintf(stderr, "Usage: tenet-agent --config PATH [--interface NAME] [--foreground]\n"
+		fprintf(stderr, "Usage: tenet-agent --config PATH [--interface NAME] [--foreground] [--no-offload]\n"
 			"Try \"tenet-agent --help\" for more information.\n");
 		return EXIT_USAGE;
 	}
@@ -155,6 +173,8 @@ int main(int argc, char **argv)
 	a = load_agent(o.config, ifname);
 	if (!a)
 		return 1;
+	if (o.no_offload || offload_env_off())
+		a->offload = false;
 	if (!o.foreground && (rc = daemon_start(&report)) < 0) {
 		fprintf(stderr, "tenet-agent: cannot fork: %s\n", strerror(-rc));
 		agent_destroy(a);
