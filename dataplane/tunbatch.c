@@ -14,14 +14,34 @@
 #include "dataplane/tso.h"
 #include "dataplane/tunmode.h"
 
-/* Super-packets (or datagram batches) handled per readiness callback. */
+/* Work per readiness callback before yielding to other events: a packet
+ * costs 1, a super-packet BURST_SUPER_COST. */
+#define BURST_BUDGET 64
+#define BURST_SUPER_COST 8
+/* Datagram batches read per UDP readiness callback. */
 #define TUNBATCH_BURST 16
+/* Small packets are read straight into slots of PEND_STRIDE bytes, sealed
+ * there, and sent together at the end of the burst. */
+#define PEND_MAX 32
+#define PEND_STRIDE 2048
+#define PEND_CAP (PEND_STRIDE - WG_DATA_HEADER_LEN - WG_PADDING_MULTIPLE - WG_AEAD_TAG_LEN)
 /* Segment slots: UDP_GSO_MAX_SEGS transport messages of a full 64 KiB
  * send, plus one slot of slack for the largest single message. */
 #define SEG_BUF_LEN (UDP_GSO_MAX_BYTES + AGENT_BUF_LEN)
 
+/* A sealed transport message waiting in its slot. */
+struct pending {
+	struct wg_peer *peer;
+	size_t len;
+	bool rekey;
+};
+
 struct tunbatch {
 	uint8_t *seg_buf;                        /* SEG_BUF_LEN: encrypted segments, back to back */
+	uint8_t *pend_buf;                       /* PEND_MAX slots of PEND_STRIDE */
+	struct pending pend[PEND_MAX];
+	size_t n_pend;
+	struct iovec piov[PEND_MAX];
 	size_t seg_lens[UDP_GSO_MAX_SEGS];
 	struct gro_pkt rx[TUNBATCH_RX_MAX];      /* queued plaintext, in arrival order */
 	size_t n_rx;
@@ -36,8 +56,9 @@ int tunbatch_create(struct tunbatch **out)
 	if (!b)
 		return -ENOMEM;
 	b->seg_buf = malloc(SEG_BUF_LEN);
-	if (!b->seg_buf) {
-		free(b);
+	b->pend_buf = malloc(PEND_MAX * PEND_STRIDE);
+	if (!b->seg_buf || !b->pend_buf) {
+		tunbatch_destroy(b);
 		return -ENOMEM;
 	}
 	*out = b;
@@ -49,6 +70,7 @@ void tunbatch_destroy(struct tunbatch *b)
 	if (!b)
 		return;
 	free(b->seg_buf);
+	free(b->pend_buf);
 	free(b);
 }
 
@@ -129,11 +151,79 @@ static void send_super(struct agent *a, const struct wg_env *env, const struct v
 	tunmode_arm_timer(a, peer);
 }
 
+/* The longest run from pend[i] that one UDP_SEGMENT send can carry: same
+ * peer, every message the first one's length but the last (no longer). */
+static size_t pending_run(const struct tunbatch *b, size_t i)
+{
+	size_t j = i + 1, total = b->pend[i].len;
+
+	while (j < b->n_pend && j - i < UDP_GSO_MAX_SEGS && b->pend[j].peer == b->pend[i].peer &&
+	       b->pend[j - 1].len == b->pend[i].len && b->pend[j].len <= b->pend[i].len &&
+	       total + b->pend[j].len <= UDP_GSO_MAX_BYTES)
+		total += b->pend[j++].len;
+	return j - i;
+}
+
+/* Sends every pending message, in order, then starts the handshakes the
+ * sealing asked for and re-arms the peers' timers. */
+static void flush_pending(struct agent *a, const struct wg_env *env)
+{
+	struct tunbatch *b = a->batch;
+	const struct wg_endpoint *ep;
+	size_t n, failed;
+
+	for (size_t i = 0; i < b->n_pend; i += n) {
+		n = pending_run(b, i);
+		for (size_t k = 0; k < n; k++) {
+			b->piov[k].iov_base = b->pend_buf + (i + k) * PEND_STRIDE;
+			b->piov[k].iov_len = b->pend[i + k].len;
+		}
+		ep = wg_peer_endpoint(b->pend[i].peer);
+		if (ep->addr.sa.sa_family == AF_UNSPEC) {
+			agent_count_drop(a, AGENT_DROP_NO_ENDPOINT, n);
+			continue;
+		}
+		failed = udp_send_iov(&a->udp, ep, b->piov, n);
+		if (failed)
+			agent_count_drop(a, AGENT_DROP_UDP_SEND, failed);
+	}
+	for (size_t i = 0; i < b->n_pend; i++) {
+		if (b->pend[i].rekey)
+			tunmode_send_initiation(a, env, b->pend[i].peer);
+		tunmode_arm_timer(a, b->pend[i].peer);
+	}
+	b->n_pend = 0;
+}
+
+/* A small packet in the next free slot: route, seal in place, and keep it
+ * for flush_pending. */
+static void queue_small(struct agent *a, const struct wg_env *env, uint8_t *slot, size_t len)
+{
+	struct tunbatch *b = a->batch;
+	struct wg_peer *peer = tunmode_route(a, slot + WG_DATA_HEADER_LEN, len);
+	struct pending *p = &b->pend[b->n_pend];
+	size_t out_len;
+	bool rekey = false;
+
+	if (!peer)
+		return;
+	if (!tunmode_seal(a, env, peer, slot, len, PEND_STRIDE, &out_len, &rekey)) {
+		tunmode_arm_timer(a, peer);
+		return;
+	}
+	p->peer = peer;
+	p->len = out_len;
+	p->rekey = rekey;
+	if (++b->n_pend == PEND_MAX)
+		flush_pending(a, env);
+}
+
 void tunbatch_handle_tun(struct agent *a, const struct wg_env *env, const struct virtio_net_hdr *vh,
 			 uint8_t *buf, size_t len, size_t cap)
 {
 	uint8_t *pkt = buf + WG_DATA_HEADER_LEN;
 
+	flush_pending(a, env); /* keep order with anything read before */
 	if (vh->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
 		send_super(a, env, vh, pkt, len);
 		return;
@@ -145,38 +235,68 @@ void tunbatch_handle_tun(struct agent *a, const struct wg_env *env, const struct
 	tunmode_handle_tun_packet(a, env, buf, len, cap);
 }
 
+/* One packet read into the next pending slot (up to PEND_CAP bytes) or, when
+ * longer, completed in a->tx_buf. Returns its cost against the burst. */
+static int handle_read(struct agent *a, const struct wg_env *env, const struct virtio_net_hdr *vh,
+		       uint8_t *slot, size_t len)
+{
+	if (len > PEND_CAP) {
+		memcpy(a->tx_buf + WG_DATA_HEADER_LEN, slot + WG_DATA_HEADER_LEN, PEND_CAP);
+		tunbatch_handle_tun(a, env, vh, a->tx_buf, len, AGENT_BUF_LEN);
+		return vh->gso_type != VIRTIO_NET_HDR_GSO_NONE ? BURST_SUPER_COST : 1;
+	}
+	if (vh->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+		tunbatch_handle_tun(a, env, vh, slot, len, PEND_STRIDE);
+		return BURST_SUPER_COST;
+	}
+	if (tso_complete_csum(vh, slot + WG_DATA_HEADER_LEN, len) < 0) {
+		agent_count_drop(a, AGENT_DROP_BAD_TUN_PACKET, 1);
+		return 1;
+	}
+	queue_small(a, env, slot, len);
+	return 1;
+}
+
 void tunbatch_on_tun_readable(int fd, short what, void *arg)
 {
 	struct agent *a = arg;
+	struct tunbatch *b = a->batch;
 	struct virtio_net_hdr vh;
-	struct iovec iov[2] = {
+	struct iovec iov[3] = {
 		{ .iov_base = &vh, .iov_len = sizeof(vh) },
-		{ .iov_base = a->tx_buf + WG_DATA_HEADER_LEN, .iov_len = WG_MAX_PAYLOAD },
+		{ .iov_len = PEND_CAP },
+		{ .iov_base = a->tx_buf + WG_DATA_HEADER_LEN + PEND_CAP,
+		  .iov_len = WG_MAX_PAYLOAD - PEND_CAP },
 	};
 	struct wg_env env;
+	uint8_t *slot;
 	ssize_t n;
 
 	(void)what;
-	for (int i = 0; i < TUNBATCH_BURST; i++) {
-		n = readv(fd, iov, 2);
+	agent_env(&env);
+	for (int budget = BURST_BUDGET; budget > 0;) {
+		slot = b->pend_buf + b->n_pend * PEND_STRIDE;
+		iov[1].iov_base = slot + WG_DATA_HEADER_LEN;
+		n = readv(fd, iov, 3);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
-			return;
+			break;
 		if (n <= 0) {
 			log_error("tun", "%s: read failed (%s): device gone, stopping", a->ifname,
 				  n < 0 ? strerror(errno) : "end of file");
 			a->exit_status = 1;
 			event_base_loopbreak(a->base);
-			return;
+			break;
 		}
 		if ((size_t)n < sizeof(vh)) {
 			agent_count_drop(a, AGENT_DROP_BAD_TUN_PACKET, 1);
 			continue;
 		}
 		agent_env(&env);
-		tunbatch_handle_tun(a, &env, &vh, a->tx_buf, (size_t)n - sizeof(vh), AGENT_BUF_LEN);
+		budget -= handle_read(a, &env, &vh, slot, (size_t)n - sizeof(vh));
 	}
+	flush_pending(a, &env);
 }
 
 /* ---- UDP -> TUN --------------------------------------------------------- */

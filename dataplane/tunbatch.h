@@ -7,7 +7,11 @@
  *       -> wg_device_receive each in place -> queue the plaintext
  *       -> gro_coalesce -> one writev per merged TCP super-packet
  *
- * Packets the offloads do not cover (not TCP, no session yet, one datagram)
+ *   TUN --readv--> small packets into slots -> sealed in place -> at the end
+ *       of the burst, runs of equal-sized messages to one peer -> one
+ *       UDP_SEGMENT sendmsg gathering the slots
+ *
+ * Packets the offloads do not cover (no session yet, larger than a slot)
  * take the per-packet functions of tunmode.h, so behaviour (staging,
  * handshakes, drops, AllowedIPs) is the same on both paths. The buffers are
  * allocated once at start-up: the hot path neither allocates nor copies

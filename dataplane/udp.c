@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* Large buffers absorb bursts between two event-loop turns. */
@@ -200,15 +201,14 @@ void udp_enable_offloads(struct udp_sock *s)
 }
 
 static int send_gso(const struct udp_sock *s, const struct sockaddr_storage *ss, socklen_t sslen,
-		    const uint8_t *buf, size_t len, size_t seg)
+		    const struct iovec *iov, size_t n, size_t seg)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(uint16_t))];
 		struct cmsghdr align;
 	} ctl;
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = { .msg_name = (void *)ss, .msg_namelen = sslen, .msg_iov = &iov,
-			      .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+	struct msghdr msg = { .msg_name = (void *)ss, .msg_namelen = sslen, .msg_iov = (struct iovec *)iov,
+			      .msg_iovlen = n, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 	uint16_t gso = (uint16_t)seg;
 
@@ -231,7 +231,9 @@ unsigned udp_send_segments(struct udp_sock *s, const struct wg_endpoint *ep, con
 	if (s->fd < 0 || !seg || udp_sockaddr_from_endpoint(s->family, ep, &ss, &sslen) < 0)
 		return total;
 	if (s->gso && len > seg) {
-		rc = send_gso(s, &ss, sslen, buf, len, seg);
+		struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+
+		rc = send_gso(s, &ss, sslen, &iov, 1, seg);
 		if (rc == 0)
 			return 0;
 		if (rc != -EIO && rc != -EINVAL)
@@ -246,6 +248,39 @@ unsigned udp_send_segments(struct udp_sock *s, const struct wg_endpoint *ep, con
 		if (sendto(s->fd, buf + off, n, 0, (struct sockaddr *)&ss, sslen) < 0)
 			failed++;
 	}
+	return failed;
+}
+
+/* UDP_SEGMENT cuts at one size: all but the last the same, the last no longer. */
+static bool same_sizes(const struct iovec *iov, size_t n)
+{
+	for (size_t i = 1; i + 1 < n; i++)
+		if (iov[i].iov_len != iov[0].iov_len)
+			return false;
+	return n < 2 || iov[n - 1].iov_len <= iov[0].iov_len;
+}
+
+unsigned udp_send_iov(struct udp_sock *s, const struct wg_endpoint *ep, const struct iovec *iov,
+		      size_t n)
+{
+	struct sockaddr_storage ss;
+	unsigned failed = 0;
+	socklen_t sslen;
+	int rc;
+
+	if (s->fd < 0 || udp_sockaddr_from_endpoint(s->family, ep, &ss, &sslen) < 0)
+		return (unsigned)n;
+	if (s->gso && n > 1 && same_sizes(iov, n)) {
+		rc = send_gso(s, &ss, sslen, iov, n, iov[0].iov_len);
+		if (rc == 0)
+			return 0;
+		if (rc != -EIO && rc != -EINVAL)
+			return (unsigned)n;
+		s->gso = false;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (sendto(s->fd, iov[i].iov_base, iov[i].iov_len, 0, (struct sockaddr *)&ss, sslen) < 0)
+			failed++;
 	return failed;
 }
 

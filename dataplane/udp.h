@@ -58,6 +58,15 @@ void udp_enable_offloads(struct udp_sock *s);
 unsigned udp_send_segments(struct udp_sock *s, const struct wg_endpoint *ep, const uint8_t *buf,
 			   size_t len, size_t seg);
 
+/* Sends n datagrams, datagram i being iov[i], all to ep: one UDP_SEGMENT
+ * sendmsg gathering them when s->gso and every datagram but the last has the
+ * same length (the last no longer), else one sendto each; the same fallback
+ * as udp_send_segments. n <= UDP_GSO_MAX_SEGS, total <= UDP_GSO_MAX_BYTES.
+ * Returns the datagrams that could not be sent. */
+struct iovec;
+unsigned udp_send_iov(struct udp_sock *s, const struct wg_endpoint *ep, const struct iovec *iov,
+		      size_t n);
+
 /* As udp_recv, with UDP GRO: several datagrams of *seg bytes each (the last
  * may be shorter) may arrive as one; *seg is the length when only one did. */
 ssize_t udp_recv_gro(const struct udp_sock *s, uint8_t *buf, size_t cap, struct wg_endpoint *src,

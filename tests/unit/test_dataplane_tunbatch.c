@@ -115,11 +115,17 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The TUN hands `len` bytes at msg + VH, after the header vh, to side s. */
-static void tun_in(struct side *s, const struct virtio_net_hdr *vh, size_t len)
+/* Queues `len` bytes at msg + VH, after the header vh, in side s's TUN. */
+static void tun_put(struct side *s, const struct virtio_net_hdr *vh, size_t len)
 {
 	memcpy(msg, vh, VH);
 	assert_int_equal(send(s->tun, msg, VH + len, 0), (ssize_t)(VH + len));
+}
+
+/* ... and lets s read it. */
+static void tun_in(struct side *s, const struct virtio_net_hdr *vh, size_t len)
+{
+	tun_put(s, vh, len);
 	tunbatch_on_tun_readable(s->a->tun_fd, 0, s->a);
 }
 
@@ -177,15 +183,22 @@ static void connect_pair(struct pair *p)
 	assert_true(t_csum_ok(buf + VH, len));
 }
 
-/* Sends NSEGS * MSS bytes from A as one TSO super-packet. */
-static void send_super(struct pair *p)
+/* Puts NSEGS * MSS bytes as one TSO super-packet in A's TUN; send_super
+ * also lets A read it. */
+static void put_super(struct pair *p)
 {
 	struct tcp_spec s = flow(2000, T_ACK | T_PSH);
 	struct virtio_net_hdr vh = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
 				     .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .hdr_len = 52,
 				     .gso_size = MSS, .csum_start = 20, .csum_offset = 16 };
 
-	tun_in(&p->A, &vh, t_build(msg + VH, &s, payload, sizeof(payload)));
+	tun_put(&p->A, &vh, t_build(msg + VH, &s, payload, sizeof(payload)));
+}
+
+static void send_super(struct pair *p)
+{
+	put_super(p);
+	tunbatch_on_tun_readable(p->A.a->tun_fd, 0, p->A.a);
 }
 
 /* Reads what B wrote to its TUN until NSEGS * MSS bytes of payload came:
@@ -288,6 +301,54 @@ static void test_without_udp_offloads(void **state)
 	assert_int_equal(collect(p, false), NSEGS);
 }
 
+/* UDP datagrams of one size (the last shorter), then a super-packet, then
+ * one more datagram, all in one TUN burst: sealed in their slots and sent
+ * together (one UDP_SEGMENT run for the datagrams), they come out of B in
+ * exactly the order they went in. */
+static void test_small_packets_batched_in_order(void **state)
+{
+	static uint8_t pkts[12][200], buf[VH + 65600];
+	static const struct virtio_net_hdr none;
+	struct pair *p = *state;
+	size_t lens[12];
+	ssize_t n;
+
+	connect_pair(p);
+	for (int i = 0; i < 12; i++) {
+		size_t len = i == 10 ? 100 : 160;
+		uint8_t *q = pkts[i];
+
+		memset(q, 0, 28);
+		q[0] = 0x45;
+		t_put16(q + 2, (uint32_t)len);
+		q[8] = 64;
+		q[9] = IPPROTO_UDP;
+		q[12] = 10, q[15] = 1, q[16] = 10, q[19] = 2;
+		t_put16(q + 10, (uint16_t)~t_fold(t_sum(0, q, 20)));
+		memset(q + 28, 0x30 + i, len - 28);
+		lens[i] = len;
+		if (i == 11)
+			put_super(p);
+		memcpy(msg, &none, VH);
+		memcpy(msg + VH, q, len);
+		assert_int_equal(send(p->A.tun, msg, VH + len, 0), (ssize_t)(VH + len));
+	}
+	tunbatch_on_tun_readable(p->A.a->tun_fd, 0, p->A.a);
+	assert_int_equal(total_drops(p->A.a), 0);
+	for (int i = 0; i < 11; i++) {
+		while ((n = tun_out(&p->B, buf, sizeof(buf))) < 0)
+			assert_true(udp_in(&p->B));
+		assert_int_equal(n, VH + lens[i]);
+		assert_memory_equal(buf + VH, pkts[i], lens[i]);
+	}
+	collect(p, true);
+	while ((n = tun_out(&p->B, buf, sizeof(buf))) < 0)
+		assert_true(udp_in(&p->B));
+	assert_int_equal(n, VH + lens[11]);
+	assert_memory_equal(buf + VH, pkts[11], lens[11]);
+	assert_int_equal(total_drops(p->B.a), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +356,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_udp_gso_refused_falls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tun_without_tso_gets_segments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_without_udp_offloads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_small_packets_batched_in_order, setup, teardown),
 	};
 
 	if (sodium_init() < 0)
