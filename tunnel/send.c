@@ -83,17 +83,12 @@ static bool key_wants_refresh(const struct wg_keypair *kp, uint64_t now)
 static void seal_data(struct wg_keypair *kp, uint8_t *buf, size_t plen, uint64_t counter)
 {
 	struct wg_msg_data *hdr = (struct wg_msg_data *)buf;
-	uint8_t nonce[12] = { 0 };
-	uint64_t le = htole64(counter);
 
 	hdr->type = htole32(WG_MSG_DATA);
 	hdr->receiver_index = htole32(kp->remote_index);
-	hdr->counter = le;
-	memcpy(nonce + 4, &le, sizeof(le));
-	crypto_aead_chacha20poly1305_ietf_encrypt_detached(buf + WG_DATA_HEADER_LEN,
-							   buf + WG_DATA_HEADER_LEN + plen, NULL,
-							   buf + WG_DATA_HEADER_LEN, plen, NULL, 0,
-							   NULL, nonce, kp->send_key);
+	hdr->counter = htole64(counter);
+	wg_aead_seal(kp->send_ctx, kp->send_key, counter, buf + WG_DATA_HEADER_LEN, plen,
+		     buf + WG_DATA_HEADER_LEN + plen);
 }
 
 int wg_peer_encrypt(struct wg_peer *peer, const struct wg_env *env, uint8_t *buf, size_t len,
