@@ -9,6 +9,12 @@
 
 MODULES  := dataplane controlplane tap routing tunnel
 PKGS     := libsodium libevent libnl-3.0 libnl-route-3.0 jansson sqlite3
+# OpenSSL's ChaCha20-Poly1305 is several times faster than libsodium's on
+# x86-64; the transport AEAD uses it when present (tunnel/aead.h).
+ifeq ($(shell pkg-config --exists libcrypto 2>/dev/null && echo y),y)
+PKGS     += libcrypto
+AEAD_DEFS := -DTENET_HAVE_LIBCRYPTO
+endif
 BUILD    ?= build
 CC       ?= cc
 OPT      ?= -O2
@@ -16,7 +22,7 @@ SANITIZE ?=
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 CFLAGS   ?=
-CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPT) -g -I. $(PKG_CFLAGS) $(SANITIZE)
+CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPT) -g -I. $(PKG_CFLAGS) $(AEAD_DEFS) $(SANITIZE)
 LDFLAGS  += $(SANITIZE)
 
 lib_srcs  = $(filter-out %_main.c,$(wildcard $(1)/*.c))

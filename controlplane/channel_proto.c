@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "tunnel/aead.h"
 #include "tunnel/key.h"
 
 /* ---- handshake --------------------------------------------------------- */
@@ -48,6 +49,15 @@ out:
 	return rc;
 }
 
+/* The session's keys are copied out; the keypair itself is thrown away,
+ * with the AEAD contexts wg_noise_begin_session made for it (tunnel/aead.h). */
+static void keypair_wipe(struct wg_keypair *kp)
+{
+	wg_aead_ctx_destroy(kp->send_ctx);
+	wg_aead_ctx_destroy(kp->recv_ctx);
+	sodium_memzero(kp, sizeof(*kp));
+}
+
 static void keys_from_pair(struct cp_chan_keys *keys, const struct wg_keypair *kp)
 {
 	memcpy(keys->send_key, kp->send_key, 32);
@@ -78,7 +88,7 @@ int cp_chan_initiator_finish(struct cp_chan_initiator *in, const uint8_t msg[CP_
 	keys_from_pair(keys, &kp);
 	rc = 0;
 out:
-	sodium_memzero(&kp, sizeof(kp));
+	keypair_wipe(&kp);
 	sodium_memzero(&resp, sizeof(resp));
 	cp_chan_initiator_wipe(in);
 	return rc;
@@ -144,7 +154,7 @@ static enum wg_drop_reason answer(struct lookup_ctx *l, const struct wg_env *env
 	memcpy(out, &resp, sizeof(resp));
 	why = WG_DROP_NONE;
 out:
-	sodium_memzero(&kp, sizeof(kp));
+	keypair_wipe(&kp);
 	return why;
 }
 

@@ -41,6 +41,7 @@ int agent_create(const char *ifname, struct agent **out)
 	a->mtu = AGENT_DEFAULT_MTU;
 	a->udp.fd = -1;
 	a->tun_fd = -1;
+	a->offload = true;
 	a->dev = wg_device_create(NULL);
 	a->allowed = lpm_create();
 	if (!a->dev || !a->allowed) {
@@ -65,10 +66,31 @@ void agent_destroy(struct agent *a)
 	free(a);
 }
 
+/* Small draws (timer jitter on every data packet sent while no reply has
+ * come back, indices) come from a pool refilled from the kernel 256 bytes at
+ * a time: randombytes_buf is one getrandom system call per call, which sat
+ * on the latency path of every ping. Used bytes are wiped at once, so the
+ * pool never holds anything that was handed out (ephemeral keys included). */
+#define RNG_POOL 256
+#define RNG_POOL_MAX_DRAW 64
+
+static _Thread_local uint8_t rng_pool[RNG_POOL];
+static _Thread_local size_t rng_left;
+
 static void rng_fill(void *ctx, uint8_t *buf, size_t len)
 {
 	(void)ctx;
-	randombytes_buf(buf, len);
+	if (len > RNG_POOL_MAX_DRAW) {
+		randombytes_buf(buf, len);
+		return;
+	}
+	if (rng_left < len) {
+		randombytes_buf(rng_pool, sizeof(rng_pool));
+		rng_left = sizeof(rng_pool);
+	}
+	rng_left -= len;
+	memcpy(buf, rng_pool + rng_left, len);
+	sodium_memzero(rng_pool + rng_left, len);
 }
 
 static uint64_t clock_ns(clockid_t id)

@@ -50,6 +50,7 @@ struct event;
 struct event_base;
 struct fabric;
 struct tap_nl;
+struct tunbatch;
 struct uapi_buf;
 struct uapi_server;
 
@@ -81,6 +82,7 @@ struct agent {
 	int tun_fd;                    /* -1 until started */
 	struct load_meter load;        /* handshake rate, for cookies */
 	uint64_t drops[AGENT_DROP__COUNT];
+	bool offload;                  /* try TSO/GRO on the TUN and GSO/GRO on UDP (default) */
 
 	/* Start-up configuration of the kernel interface (from the config file). */
 	struct agent_route *addresses; /* interface addresses (host bits kept) */
@@ -99,6 +101,9 @@ struct agent {
 	int exit_status;               /* 0, or 1 when the loop stopped on an error */
 	uint8_t *rx_buf;               /* AGENT_BUF_LEN: UDP receive, decrypt in place */
 	uint8_t *tx_buf;               /* AGENT_BUF_LEN: TUN read, encrypt in place */
+	bool tun_vnet;                 /* each TUN packet comes after a virtio_net_hdr */
+	bool tun_tso;                  /* the TUN takes and gives TCP super-packets */
+	struct tunbatch *batch;        /* offload front end (tunbatch.h); NULL: one packet per call */
 
 	/* Fabric mode (dataplane/FABRIC.md): no TUN; decrypted payloads go to
 	 * on_data instead of the TUN, and the UAPI stats answer gains the

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dataplane/agent.h"
 #include "dataplane/agent_config.h"
@@ -29,7 +30,7 @@ static const char usage_text[] =
 	"                   [--interface NAME] [--state-dir DIR] [--foreground]\n"
 	"       tenet-agent --name HOST --key PATH --state FILE [...]\n"
 	"       tenet-agent --key PATH --show-public-key\n"
-	"       tenet-agent --config PATH [--interface NAME] [--foreground]\n"
+	"       tenet-agent --config PATH [--interface NAME] [--foreground] [--no-offload]\n"
 	"\n"
 	"Fabric mode: carries this host's share of the tenant networks. Per local\n"
 	"tenant subnet a bridge tnb<subnet-id> with the agent's uplink TAP tnu<subnet-id>;\n"
@@ -60,6 +61,8 @@ static const char usage_text[] =
 	"                        \".conf\", as wg-quick does)\n"
 	"  -f, --foreground      stay in the foreground (default: become a daemon once\n"
 	"                        the interface is up)\n"
+	"      --no-offload      one packet per system call: no TUN TSO/checksum offload,\n"
+	"                        no UDP GSO/GRO (also TENET_OFFLOAD=0)\n"
 	"  -h, --help            show this help\n"
 	"\n"
 	"The interface gets the file's Address lines, MTU (default 1420) and one route\n"
@@ -75,11 +78,13 @@ struct options {
 	const char *config;
 	const char *ifname;
 	bool foreground;
+	bool no_offload;
 	bool fabric;               /* a fabric-mode option was given */
 	struct fabric_options fab;
 };
 
-enum { OPT_SHOW_PUBLIC_KEY = 1000, OPT_STATE_DIR };
+/* Long-only options ("-n" is --name). */
+enum { OPT_SHOW_PUBLIC_KEY = 1000, OPT_STATE_DIR, OPT_NO_OFFLOAD };
 
 /* false: not a fabric option. */
 static bool fabric_option(struct options *o, int c)
@@ -118,6 +123,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "config", required_argument, NULL, 'c' },
 		{ "interface", required_argument, NULL, 'i' },
 		{ "foreground", no_argument, NULL, 'f' },
+		{ "no-offload", no_argument, NULL, OPT_NO_OFFLOAD },
 		{ "help", no_argument, NULL, 'h' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "key", required_argument, NULL, 'k' },
@@ -147,6 +153,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'f':
 			o->foreground = true;
+			break;
+		case OPT_NO_OFFLOAD:
+			o->no_offload = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -212,6 +221,16 @@ static struct agent *load_agent(const char *path, const char *ifname)
 	return a;
 }
 
+/* TENET_OFFLOAD=0 (or off/no/false) turns the offloads off, e.g. to compare
+ * or to work around a kernel that misbehaves with them. */
+static bool offload_env_off(void)
+{
+	const char *v = getenv("TENET_OFFLOAD");
+
+	return v && (!strcmp(v, "0") || !strcasecmp(v, "off") || !strcasecmp(v, "no") ||
+		     !strcasecmp(v, "false"));
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon_report report = { .fd = -1 };
@@ -223,7 +242,7 @@ int main(int argc, char **argv)
 	if (parse_options(argc, argv, &o) < 0) {
 		fprintf(stderr, "Usage: tenet-agent --name HOST --key PATH (--controller ADDR:PORT "
 			"--controller-key KEY | --state FILE) [...]\n"
-			"       tenet-agent --config PATH [--interface NAME] [--foreground]\n"
+			"       tenet-agent --config PATH [--interface NAME] [--foreground] [--no-offload]\n"
 			"Try \"tenet-agent --help\" for more information.\n");
 		return EXIT_USAGE;
 	}
@@ -246,6 +265,8 @@ int main(int argc, char **argv)
 	a = load_agent(o.config, ifname);
 	if (!a)
 		return 1;
+	if (o.no_offload || offload_env_off())
+		a->offload = false;
 	if (!o.foreground && (rc = daemon_start(&report)) < 0) {
 		fprintf(stderr, "tenet-agent: cannot fork: %s\n", strerror(-rc));
 		agent_destroy(a);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dataplane/log.h"
+#include "dataplane/tunbatch.h"
 #include "dataplane/tunif.h"
 #include "dataplane/tunmode.h"
 #include "dataplane/uapi.h"
@@ -25,7 +26,11 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 static int add_udp_event(struct agent *a)
 {
-	a->udp_ev = event_new(a->base, a->udp.fd, EV_READ | EV_PERSIST, tunmode_on_udp_readable, a);
+	event_callback_fn cb = a->batch ? tunbatch_on_udp_readable : tunmode_on_udp_readable;
+
+	if (a->batch)
+		udp_enable_offloads(&a->udp);
+	a->udp_ev = event_new(a->base, a->udp.fd, EV_READ | EV_PERSIST, cb, a);
 	if (!a->udp_ev || event_add(a->udp_ev, NULL) < 0)
 		return -ENOMEM;
 	return 0;
@@ -50,10 +55,12 @@ static int add_events(struct agent *a)
 {
 	static const int sigs[2] = { SIGINT, SIGTERM };
 
+	event_callback_fn tun_cb = a->batch ? tunbatch_on_tun_readable : tunmode_on_tun_readable;
+
 	if (add_udp_event(a) < 0)
 		return -ENOMEM;
 	if (!a->no_tun) {
-		a->tun_ev = event_new(a->base, a->tun_fd, EV_READ | EV_PERSIST, tunmode_on_tun_readable, a);
+		a->tun_ev = event_new(a->base, a->tun_fd, EV_READ | EV_PERSIST, tun_cb, a);
 		if (!a->tun_ev || event_add(a->tun_ev, NULL) < 0)
 			return -ENOMEM;
 	}
@@ -90,6 +97,7 @@ static int start_steps(struct agent *a, const char *uapi_dir, char *err, size_t 
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	wg_device_set_mtu(a->dev, a->mtu);
 	rc = udp_open(&a->udp, a->listen_port, a->fwmark);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot bind UDP port %u: %s", a->listen_port, strerror(-rc));
@@ -105,6 +113,12 @@ static int start_steps(struct agent *a, const char *uapi_dir, char *err, size_t 
 	rc = a->no_tun ? 0 : tunif_up(a, err, errlen);
 	if (rc < 0)
 		return rc;
+	/* The offloaded front end needs the vnet header; it also batches
+	 * UDP (GSO/GRO) when only the TUN offloads are refused. */
+	if (a->tun_vnet && tunbatch_create(&a->batch) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	rc = add_events(a);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot set up the event loop");
@@ -125,7 +139,9 @@ int runtime_start(struct agent *a, const char *uapi_dir, char *err, size_t errle
 		return rc;
 	}
 	kick_peers(a);
-	log_info("agent", "%s: up, mtu %u, UDP port %u", a->ifname, a->mtu, a->udp.port);
+	log_info("agent", "%s: up, mtu %u, UDP port %u, offloads: TUN %s, UDP GSO %s, GRO %s", a->ifname,
+		 a->mtu, a->udp.port, a->tun_tso ? "tso" : a->tun_vnet ? "vnet" : "off",
+		 a->udp.gso ? "on" : "off", a->udp.gro ? "on" : "off");
 	return 0;
 }
 
@@ -176,4 +192,6 @@ void runtime_stop(struct agent *a)
 	a->base = NULL;
 	free_buf(&a->rx_buf);
 	free_buf(&a->tx_buf);
+	tunbatch_destroy(a->batch);
+	a->batch = NULL;
 }

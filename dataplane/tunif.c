@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_tun.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -83,6 +84,36 @@ static int configure(struct agent *a, char *err, size_t errlen)
 	return 0;
 }
 
+/* With offloads: a vnet-header TUN that hands over partial checksums and TCP
+ * super-packets. A kernel refusing the offloads keeps the header (packets
+ * then come whole, one by one); one refusing the header gets a plain TUN. */
+static int open_tun(struct agent *a, char name[IFNAMSIZ])
+{
+	int fd = -1, rc;
+
+	a->tun_vnet = a->tun_tso = false;
+	if (a->offload) {
+		fd = tap_open_flags(TAP_KIND_TUN, a->ifname, TAP_F_VNET_HDR, name);
+		if (fd < 0)
+			log_warn("tun", "%s: no virtio_net_hdr support (%s): offloads off", a->ifname,
+				 strerror(-fd));
+	}
+	if (fd >= 0) {
+		a->tun_vnet = true;
+		rc = tap_tun_set_offload(fd, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6);
+		if (rc == 0)
+			a->tun_tso = true;
+		else
+			log_warn("tun", "%s: TUNSETOFFLOAD refused (%s): one packet at a time",
+				 a->ifname, strerror(-rc));
+	} else {
+		fd = tap_open(TAP_KIND_TUN, a->ifname, name);
+	}
+	if (fd >= 0)
+		a->tun_fd = fd;
+	return fd < 0 ? fd : 0;
+}
+
 int tunif_up(struct agent *a, char *err, size_t errlen)
 {
 	char name[IFNAMSIZ];
@@ -100,12 +131,11 @@ int tunif_up(struct agent *a, char *err, size_t errlen)
 		rc = -EEXIST;
 		goto out;
 	}
-	rc = tap_open(TAP_KIND_TUN, a->ifname, name);
+	rc = open_tun(a, name);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot create TUN %s: %s", a->ifname, strerror(-rc));
 		goto out;
 	}
-	a->tun_fd = rc;
 	a->link_created = true;
 	rc = configure(a, err, errlen);
 out:
@@ -119,6 +149,7 @@ void tunif_down(struct agent *a)
 	if (a->tun_fd >= 0)
 		close(a->tun_fd);
 	a->tun_fd = -1;
+	a->tun_vnet = a->tun_tso = false;
 	if (a->nl && a->link_created) {
 		int rc = tap_link_delete(a->nl, a->ifname);
 

@@ -8,6 +8,7 @@
 
 #include "dataplane/ippkt.h"
 #include "dataplane/log.h"
+#include "dataplane/tunbatch.h"
 
 /* Packets handled per readiness callback before yielding to other events. */
 #define TUNMODE_BURST 64
@@ -79,34 +80,50 @@ unsigned tunmode_flush_staged(struct agent *a, const struct wg_env *env, struct 
 	return sent;
 }
 
-/* The hot path: encrypt in place and send. Order is kept: while anything is
- * staged, new packets queue behind it. */
-void tunmode_send_payload(struct agent *a, const struct wg_env *env, struct wg_peer *peer,
-			  uint8_t *buf, size_t len, size_t cap)
+bool tunmode_seal(struct agent *a, const struct wg_env *env, struct wg_peer *peer, uint8_t *buf,
+		  size_t len, size_t cap, size_t *out_len, bool *rekey)
 {
 	struct agent_peer *ap = agent_peer_state(peer);
-	size_t out_len;
 	bool want;
 	int rc;
 
 	if (staged_count(&ap->staged)) {
 		stage(a, peer, buf + WG_DATA_HEADER_LEN, len);
 		tunmode_flush_staged(a, env, peer);
-		return;
+		return false;
 	}
-	rc = wg_peer_encrypt(peer, env, buf, len, cap, &out_len, &want);
+	rc = wg_peer_encrypt(peer, env, buf, len, cap, out_len, &want);
 	if (rc == -ENOKEY) {
 		stage(a, peer, buf + WG_DATA_HEADER_LEN, len);
 		send_initiation(a, env, peer);
-		return;
+		return false;
 	}
 	if (rc < 0) {
 		agent_count_drop(a, AGENT_DROP_TOO_BIG, 1);
-		return;
+		return false;
 	}
+	*rekey |= want;
+	return true;
+}
+
+/* The hot path: encrypt in place and send. Order is kept: while anything is
+ * staged, new packets queue behind it. */
+void tunmode_send_payload(struct agent *a, const struct wg_env *env, struct wg_peer *peer,
+			  uint8_t *buf, size_t len, size_t cap)
+{
+	bool rekey = false;
+	size_t out_len;
+
+	if (!tunmode_seal(a, env, peer, buf, len, cap, &out_len, &rekey))
+		return;
 	transmit(a, peer, buf, out_len);
-	if (want)
+	if (rekey)
 		send_initiation(a, env, peer);
+}
+
+void tunmode_send_initiation(struct agent *a, const struct wg_env *env, struct wg_peer *peer)
+{
+	send_initiation(a, env, peer);
 }
 
 void tunmode_send_keepalive(struct agent *a, const struct wg_env *env, struct wg_peer *peer)
@@ -133,29 +150,36 @@ void tunmode_send_keepalive(struct agent *a, const struct wg_env *env, struct wg
 		send_initiation(a, env, peer);
 }
 
-void tunmode_handle_tun_packet(struct agent *a, const struct wg_env *env, uint8_t *buf, size_t len,
-			       size_t cap)
+struct wg_peer *tunmode_route(struct agent *a, const uint8_t *pkt, size_t len)
 {
 	const uint8_t *dst;
 	struct wg_peer *peer;
 	int family;
 
-	if (ippkt_destination(buf + WG_DATA_HEADER_LEN, len, &family, &dst) < 0) {
+	if (ippkt_destination(pkt, len, &family, &dst) < 0) {
 		agent_count_drop(a, AGENT_DROP_BAD_TUN_PACKET, 1);
-		return;
+		return NULL;
 	}
 	peer = lpm_lookup(a->allowed, family, dst);
-	if (!peer) {
+	if (!peer)
 		agent_count_drop(a, AGENT_DROP_NO_ROUTE, 1);
+	return peer;
+}
+
+void tunmode_handle_tun_packet(struct agent *a, const struct wg_env *env, uint8_t *buf, size_t len,
+			       size_t cap)
+{
+	struct wg_peer *peer = tunmode_route(a, buf + WG_DATA_HEADER_LEN, len);
+
+	if (!peer)
 		return;
-	}
 	tunmode_send_payload(a, env, peer, buf, len, cap);
 	tunmode_arm_timer(a, peer);
 }
 
 /* Cryptokey routing on receive: the packet must be well formed and come
  * from an address the sending peer is allowed to use. */
-static void deliver(struct agent *a, struct wg_peer *peer, const uint8_t *data, size_t len)
+static void deliver(struct agent *a, struct wg_peer *peer, uint8_t *data, size_t len)
 {
 	struct ippkt ip;
 
@@ -169,7 +193,9 @@ static void deliver(struct agent *a, struct wg_peer *peer, const uint8_t *data, 
 		agent_count_drop(a, AGENT_DROP_ALLOWED_IPS, 1);
 		return;
 	}
-	if (a->tun_fd < 0 || write(a->tun_fd, data, ip.len) != (ssize_t)ip.len)
+	if (a->batch)
+		tunbatch_queue_rx(a, data, ip.len);
+	else if (a->tun_fd < 0 || write(a->tun_fd, data, ip.len) != (ssize_t)ip.len)
 		agent_count_drop(a, AGENT_DROP_TUN_WRITE, 1);
 }
 

@@ -14,6 +14,7 @@
 #ifndef DATAPLANE_TUNMODE_H
 #define DATAPLANE_TUNMODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,8 +30,23 @@ void tunmode_handle_tun_packet(struct agent *a, const struct wg_env *env, uint8_
  * frames through this too. */
 void tunmode_send_payload(struct agent *a, const struct wg_env *env, struct wg_peer *peer,
 			  uint8_t *buf, size_t len, size_t cap);
+/* The peer whose AllowedIPs hold the packet's destination; NULL (counted as
+ * bad_tun_packet or no_route) when there is none. */
+struct wg_peer *tunmode_route(struct agent *a, const uint8_t *pkt, size_t len);
+/* Encrypts buf (as tunmode_handle_tun_packet) for peer. true: buf[0 ..
+ * *out_len) is a transport message for the caller to send. false: the packet
+ * was staged behind a handshake (which this starts) or dropped. Sets *rekey
+ * (never clears it) when the caller should tunmode_send_initiation once it
+ * has sent. */
+bool tunmode_seal(struct agent *a, const struct wg_env *env, struct wg_peer *peer, uint8_t *buf,
+		  size_t len, size_t cap, size_t *out_len, bool *rekey);
+/* A handshake initiation, unless one is pending or no endpoint is known. */
+void tunmode_send_initiation(struct agent *a, const struct wg_env *env, struct wg_peer *peer);
+
 /* One datagram from src; decrypted in place. Transport data goes to
- * a->on_data when set (fabric mode), else to the TUN. */
+ * a->on_data when set (fabric mode), else to the TUN; with a->batch the
+ * TUN's plaintext is queued (tunbatch_queue_rx) and written at the caller's
+ * tunbatch_flush_rx. */
 void tunmode_handle_udp_packet(struct agent *a, const struct wg_env *env,
 			       const struct wg_endpoint *src, uint8_t *buf, size_t len);
 

@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* Large buffers absorb bursts between two event-loop turns. */
@@ -80,6 +82,8 @@ int udp_open(struct udp_sock *s, uint16_t port, uint32_t fwmark)
 	set_buffers(fd);
 	s->fd = fd;
 	s->family = family;
+	s->gso = false;
+	s->gro = false;
 	return 0;
 }
 
@@ -182,6 +186,131 @@ ssize_t udp_recv(const struct udp_sock *s, uint8_t *buf, size_t cap, struct wg_e
 		return -errno;
 	if (msg.msg_flags & MSG_TRUNC)
 		return -EMSGSIZE;
+	udp_endpoint_from_sockaddr(&ss, msg.msg_namelen, src);
+	return n;
+}
+
+void udp_enable_offloads(struct udp_sock *s)
+{
+	int on = 1;
+
+	if (s->fd < 0)
+		return;
+	s->gso = true;
+	s->gro = setsockopt(s->fd, IPPROTO_UDP, UDP_GRO, &on, sizeof(on)) == 0;
+}
+
+static int send_gso(const struct udp_sock *s, const struct sockaddr_storage *ss, socklen_t sslen,
+		    const struct iovec *iov, size_t n, size_t seg)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr msg = { .msg_name = (void *)ss, .msg_namelen = sslen, .msg_iov = (struct iovec *)iov,
+			      .msg_iovlen = n, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	uint16_t gso = (uint16_t)seg;
+
+	memset(&ctl, 0, sizeof(ctl));
+	cm->cmsg_level = IPPROTO_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(gso));
+	memcpy(CMSG_DATA(cm), &gso, sizeof(gso));
+	return sendmsg(s->fd, &msg, 0) < 0 ? -errno : 0;
+}
+
+unsigned udp_send_segments(struct udp_sock *s, const struct wg_endpoint *ep, const uint8_t *buf,
+			   size_t len, size_t seg)
+{
+	unsigned failed = 0, total = seg ? (unsigned)((len + seg - 1) / seg) : 0;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	int rc;
+
+	if (s->fd < 0 || !seg || udp_sockaddr_from_endpoint(s->family, ep, &ss, &sslen) < 0)
+		return total;
+	if (s->gso && len > seg) {
+		struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+
+		rc = send_gso(s, &ss, sslen, &iov, 1, seg);
+		if (rc == 0)
+			return 0;
+		if (rc != -EIO && rc != -EINVAL)
+			return total;
+		/* The kernel (or the route's device) cannot segment: from now
+		 * on, one datagram per call. */
+		s->gso = false;
+	}
+	for (size_t off = 0; off < len; off += seg) {
+		size_t n = len - off < seg ? len - off : seg;
+
+		if (sendto(s->fd, buf + off, n, 0, (struct sockaddr *)&ss, sslen) < 0)
+			failed++;
+	}
+	return failed;
+}
+
+/* UDP_SEGMENT cuts at one size: all but the last the same, the last no longer. */
+static bool same_sizes(const struct iovec *iov, size_t n)
+{
+	for (size_t i = 1; i + 1 < n; i++)
+		if (iov[i].iov_len != iov[0].iov_len)
+			return false;
+	return n < 2 || iov[n - 1].iov_len <= iov[0].iov_len;
+}
+
+unsigned udp_send_iov(struct udp_sock *s, const struct wg_endpoint *ep, const struct iovec *iov,
+		      size_t n)
+{
+	struct sockaddr_storage ss;
+	unsigned failed = 0;
+	socklen_t sslen;
+	int rc;
+
+	if (s->fd < 0 || udp_sockaddr_from_endpoint(s->family, ep, &ss, &sslen) < 0)
+		return (unsigned)n;
+	if (s->gso && n > 1 && same_sizes(iov, n)) {
+		rc = send_gso(s, &ss, sslen, iov, n, iov[0].iov_len);
+		if (rc == 0)
+			return 0;
+		if (rc != -EIO && rc != -EINVAL)
+			return (unsigned)n;
+		s->gso = false;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (sendto(s->fd, iov[i].iov_base, iov[i].iov_len, 0, (struct sockaddr *)&ss, sslen) < 0)
+			failed++;
+	return failed;
+}
+
+ssize_t udp_recv_gro(const struct udp_sock *s, uint8_t *buf, size_t cap, struct wg_endpoint *src,
+		     size_t *seg)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct sockaddr_storage ss;
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr msg = { .msg_name = &ss, .msg_namelen = sizeof(ss), .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *cm;
+	ssize_t n;
+	int gso = 0;
+
+	if (s->fd < 0)
+		return -EBADF;
+	n = recvmsg(s->fd, &msg, 0);
+	if (n < 0)
+		return -errno;
+	if (msg.msg_flags & MSG_TRUNC)
+		return -EMSGSIZE;
+	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == IPPROTO_UDP && cm->cmsg_type == UDP_GRO &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(int)))
+			memcpy(&gso, CMSG_DATA(cm), sizeof(gso));
+	*seg = gso > 0 && (size_t)gso < (size_t)n ? (size_t)gso : (size_t)n;
 	udp_endpoint_from_sockaddr(&ss, msg.msg_namelen, src);
 	return n;
 }

@@ -5,7 +5,7 @@
 set -eu
 PACKAGES=(
 	build-essential pkg-config clang libclang-rt-14-dev
-	libsodium-dev libevent-dev libnl-3-dev libnl-route-3-dev
+	libsodium-dev libssl-dev libevent-dev libnl-3-dev libnl-route-3-dev
 	libcmocka-dev libjansson-dev libsqlite3-dev
 	iproute2 iputils-ping iperf3 wireguard-go wireguard-tools tshark
 	python3 python3-cryptography procps curl psmisc

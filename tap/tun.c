@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -64,4 +65,15 @@ int tap_open_flags(enum tap_kind kind, const char *name, unsigned flags, char ou
 int tap_open(enum tap_kind kind, const char *name, char out_name[IFNAMSIZ])
 {
 	return tap_open_flags(kind, name, 0, out_name);
+}
+
+int tap_tun_set_offload(int fd, unsigned tun_f_flags)
+{
+	int hdr = sizeof(struct virtio_net_hdr);
+
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0)
+		return -errno;
+	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)tun_f_flags) < 0)
+		return -errno;
+	return 0;
 }

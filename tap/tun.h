@@ -24,4 +24,10 @@ int tap_open(enum tap_kind kind, const char *name, char out_name[IFNAMSIZ]);
  * same kind and the same TAP_F_MULTI_QUEUE as it was created with. */
 int tap_open_flags(enum tap_kind kind, const char *name, unsigned flags, char out_name[IFNAMSIZ]);
 
+/* On a TAP_F_VNET_HDR fd: which offloads the kernel may hand us (TUNSETOFFLOAD
+ * TUN_F_* bits: partial checksums, TSO4/6 super-packets), after setting the
+ * header size to struct virtio_net_hdr's. 0 turns them off. Errors: negative
+ * errno (-EINVAL: a bit the kernel does not know). */
+int tap_tun_set_offload(int fd, unsigned tun_f_flags);
+
 #endif

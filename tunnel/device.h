@@ -19,6 +19,7 @@ struct wg_device {
 	struct wg_index_table indices;
 	struct wg_peer_table peers;
 	uint64_t drops[WG_DROP__COUNT];
+	unsigned mtu;            /* padding cap (0: pad to 16 always) */
 };
 
 void wg_device_count_drop(struct wg_device *dev, enum wg_drop_reason reason);

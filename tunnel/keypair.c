@@ -21,6 +21,8 @@ void wg_keypair_free(struct wg_index_table *t, struct wg_keypair *kp)
 	if (!kp)
 		return;
 	wg_index_remove(t, &kp->entry);
+	wg_aead_ctx_destroy(kp->send_ctx);
+	wg_aead_ctx_destroy(kp->recv_ctx);
 	sodium_memzero(kp, sizeof(*kp));
 	free(kp);
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tunnel/aead.h"
 #include "tunnel/index.h"
 #include "tunnel/messages.h"
 #include "tunnel/replay.h"
@@ -19,6 +20,8 @@ struct wg_keypair {
 	uint32_t remote_index;        /* the peer's index: we send to it */
 	uint8_t send_key[WG_KEY_LEN];
 	uint8_t recv_key[WG_KEY_LEN];
+	struct wg_aead_ctx *send_ctx;  /* fast AEAD key schedules (aead.h); NULL: libsodium */
+	struct wg_aead_ctx *recv_ctx;
 	uint64_t send_counter;        /* next nonce to use */
 	struct wg_replay replay;
 	uint64_t birth;               /* monotonic ns of the derivation */

@@ -414,6 +414,10 @@ int wg_noise_begin_session(struct wg_handshake *hs, struct wg_keypair *kp, uint6
 	first = kp->initiator ? kp->send_key : kp->recv_key;
 	second = kp->initiator ? kp->recv_key : kp->send_key;
 	wg_kdf(first, second, NULL, hs->chaining_key, NULL, 0);
+	wg_aead_ctx_destroy(kp->send_ctx);
+	wg_aead_ctx_destroy(kp->recv_ctx);
+	kp->send_ctx = wg_aead_ctx_create(kp->send_key, true);
+	kp->recv_ctx = wg_aead_ctx_create(kp->recv_key, false);
 	kp->remote_index = hs->remote_index;
 	kp->birth = now;
 	kp->send_counter = 0;

@@ -236,14 +236,10 @@ static void receive_cookie(struct wg_device *dev, const struct wg_env *env, cons
 
 static bool open_data(const struct wg_keypair *kp, uint8_t *packet, size_t len, uint64_t counter)
 {
-	uint8_t nonce[12] = { 0 };
-	uint64_t le = htole64(counter);
 	size_t clen = len - WG_DATA_MIN_LEN;
 	uint8_t *c = packet + WG_DATA_HEADER_LEN;
 
-	memcpy(nonce + 4, &le, sizeof(le));
-	return crypto_aead_chacha20poly1305_ietf_decrypt_detached(c, NULL, c, clen, c + clen, NULL, 0,
-								  nonce, kp->recv_key) == 0;
+	return wg_aead_open(kp->recv_ctx, kp->recv_key, counter, c, clen, c + clen);
 }
 
 /* Near the end of a keypair's life the initiator asks for a new handshake

@@ -52,6 +52,26 @@ size_t wg_encrypted_len(size_t len)
 	return WG_DATA_HEADER_LEN + padded_len(len) + WG_AEAD_TAG_LEN;
 }
 
+/* Padded to 16, but not past the MTU (a packet already longer stays as is). */
+static size_t device_padded_len(const struct wg_device *dev, size_t len)
+{
+	size_t plen = padded_len(len);
+
+	if (dev->mtu && plen > dev->mtu)
+		plen = len > dev->mtu ? len : dev->mtu;
+	return plen;
+}
+
+void wg_device_set_mtu(struct wg_device *dev, unsigned mtu)
+{
+	dev->mtu = mtu;
+}
+
+size_t wg_device_encrypted_len(const struct wg_device *dev, size_t len)
+{
+	return WG_DATA_HEADER_LEN + device_padded_len(dev, len) + WG_AEAD_TAG_LEN;
+}
+
 /* Rekey when the keypair is old (initiator only: the two sides must not
  * both rekey at once) or has carried too many messages. */
 static bool key_wants_refresh(const struct wg_keypair *kp, uint64_t now)
@@ -63,33 +83,28 @@ static bool key_wants_refresh(const struct wg_keypair *kp, uint64_t now)
 static void seal_data(struct wg_keypair *kp, uint8_t *buf, size_t plen, uint64_t counter)
 {
 	struct wg_msg_data *hdr = (struct wg_msg_data *)buf;
-	uint8_t nonce[12] = { 0 };
-	uint64_t le = htole64(counter);
 
 	hdr->type = htole32(WG_MSG_DATA);
 	hdr->receiver_index = htole32(kp->remote_index);
-	hdr->counter = le;
-	memcpy(nonce + 4, &le, sizeof(le));
-	crypto_aead_chacha20poly1305_ietf_encrypt_detached(buf + WG_DATA_HEADER_LEN,
-							   buf + WG_DATA_HEADER_LEN + plen, NULL,
-							   buf + WG_DATA_HEADER_LEN, plen, NULL, 0,
-							   NULL, nonce, kp->send_key);
+	hdr->counter = htole64(counter);
+	wg_aead_seal(kp->send_ctx, kp->send_key, counter, buf + WG_DATA_HEADER_LEN, plen,
+		     buf + WG_DATA_HEADER_LEN + plen);
 }
 
 int wg_peer_encrypt(struct wg_peer *peer, const struct wg_env *env, uint8_t *buf, size_t len,
 		    size_t cap, size_t *out_len, bool *want_handshake)
 {
 	struct wg_keypair *kp = peer->keypairs.current;
-	size_t plen = padded_len(len);
+	size_t plen = device_padded_len(peer->dev, len);
 
 	*want_handshake = false;
-	if (len > WG_MAX_PAYLOAD || cap < wg_encrypted_len(len))
+	if (len > WG_MAX_PAYLOAD || cap < WG_DATA_HEADER_LEN + plen + WG_AEAD_TAG_LEN)
 		return -EMSGSIZE;
 	if (!wg_keypair_can_send(kp, env->now))
 		return -ENOKEY;
 	memset(buf + WG_DATA_HEADER_LEN + len, 0, plen - len);
 	seal_data(kp, buf, plen, kp->send_counter++);
-	*out_len = wg_encrypted_len(len);
+	*out_len = WG_DATA_HEADER_LEN + plen + WG_AEAD_TAG_LEN;
 
 	wg_timers_event_any_authenticated_packet_traversal(peer, env->now);
 	wg_timers_event_any_authenticated_packet_sent(peer);

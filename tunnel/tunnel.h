@@ -187,7 +187,7 @@ int wg_peer_create_initiation(struct wg_device *dev, struct wg_peer *peer,
 
 /* Encrypts in place. On entry buf[WG_DATA_HEADER_LEN .. +len) holds the
  * plaintext (len may be 0: a keepalive) and cap is the size of buf, which must
- * be at least wg_encrypted_len(len). On success *out_len is the length of the
+ * be at least wg_device_encrypted_len(len) (wg_encrypted_len(len) always is). On success *out_len is the length of the
  * transport message now in buf[0 ..). Errors: -ENOKEY (no usable session: the
  * caller stages the packet and starts a handshake), -EMSGSIZE (cap too small or
  * len > WG_MAX_PAYLOAD). *want_handshake is set when the session is due for a
@@ -196,8 +196,17 @@ int wg_peer_create_initiation(struct wg_device *dev, struct wg_peer *peer,
  * arming the new-handshake timer draws 4 bytes of jitter from env->rng. */
 int wg_peer_encrypt(struct wg_peer *peer, const struct wg_env *env, uint8_t *buf, size_t len,
 		    size_t cap, size_t *out_len, bool *want_handshake);
-/* Transport message length for a plaintext of len bytes (header, padding, tag). */
+/* The largest transport message for a plaintext of len bytes (header,
+ * padding to 16, tag): the buffer capacity wg_peer_encrypt needs. */
 size_t wg_encrypted_len(size_t len);
+/* The tunnel MTU: padding never takes a packet past it (whitepaper 5.4.6, as
+ * the Linux driver), so a packet of exactly the MTU travels unpadded and fits
+ * the path the MTU was chosen for (1420 + 80 = 1500 over IPv6). 0 (the
+ * default): always pad to a multiple of 16. */
+void wg_device_set_mtu(struct wg_device *dev, unsigned mtu);
+/* The exact transport message length wg_peer_encrypt produces for len bytes
+ * on this device (<= wg_encrypted_len(len)). */
+size_t wg_device_encrypted_len(const struct wg_device *dev, size_t len);
 
 /* ---- timers ---------------------------------------------------------- */
 

@@ -17,6 +17,39 @@ static void encrypted_len_pads_to_16(void **state)
 	assert_int_equal(wg_encrypted_len(WG_MAX_PAYLOAD), 16 + 65536 + 16);
 }
 
+/* With the tunnel MTU set, padding stops at the MTU: a full-size packet
+ * travels unpadded (1420 + 32 + 48 = 1500 fits an IPv6 path), and the
+ * receiver still gets the packet followed by zeros. */
+static void padding_capped_at_mtu(void **state)
+{
+	static const size_t lens[] = { 0, 1, 1400, 1408, 1409, 1419, 1420, 1500 };
+	static const size_t want[] = { 32, 48, 1440, 1440, 1452, 1452, 1452, 1532 };
+	uint8_t payload[1500];
+	struct wg_rx_result *res;
+	struct tpair p;
+
+	(void)state;
+	memset(payload, 0x5a, sizeof(payload));
+	tpair_init(&p, 21);
+	tpair_connect(&p);
+	wg_device_set_mtu(p.a, 1420);
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		assert_int_equal(wg_device_encrypted_len(p.a, lens[i]), want[i]);
+		memset(p.buf, 0xee, sizeof(p.buf));
+		assert_int_equal(tpair_encrypt(&p, p.a_peer, payload, lens[i], NULL), 0);
+		assert_int_equal(p.len, want[i]);
+		assert_true(p.len <= wg_encrypted_len(lens[i]));
+		res = tpair_deliver(&p, p.b, &p.a_ep, p.buf, p.len, false);
+		assert_int_equal(res->kind, WG_RX_DATA);
+		assert_int_equal(res->data_len, want[i] - 32);
+		assert_memory_equal(res->data, payload, lens[i]);
+		for (size_t k = lens[i]; k < res->data_len; k++)
+			assert_int_equal(res->data[k], 0);
+	}
+	assert_int_equal(wg_device_encrypted_len(p.b, 1420), wg_encrypted_len(1420));
+	tpair_free(&p);
+}
+
 /* Every length 0..100: the receiver sees the payload then zero padding up
  * to a multiple of 16. */
 static void round_trip_all_lengths(void **state)
@@ -364,6 +397,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(encrypted_len_pads_to_16),
 		cmocka_unit_test(round_trip_all_lengths),
+		cmocka_unit_test(padding_capped_at_mtu),
 		cmocka_unit_test(header_fields),
 		cmocka_unit_test(size_limits),
 		cmocka_unit_test(max_payload_round_trip),

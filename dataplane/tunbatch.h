@@ -1,0 +1,56 @@
+/* The TUN mode's offloaded front end: many packets per system call.
+ *
+ *   TUN (IFF_VNET_HDR, TSO) --readv--> up to 64 KiB TCP super-packet
+ *       -> one AllowedIPs lookup -> tso_segment into equal slots
+ *       -> encrypt each slot in place -> one sendmsg with UDP_SEGMENT
+ *   UDP (UDP_GRO) --recvmsg--> up to 64 KiB of equal-sized datagrams
+ *       -> wg_device_receive each in place -> queue the plaintext
+ *       -> gro_coalesce -> one writev per merged TCP super-packet
+ *
+ *   TUN --readv--> small packets into slots -> sealed in place -> at the end
+ *       of the burst, runs of equal-sized messages to one peer -> one
+ *       UDP_SEGMENT sendmsg gathering the slots
+ *
+ * Packets the offloads do not cover (no session yet, larger than a slot)
+ * take the per-packet functions of tunmode.h, so behaviour (staging,
+ * handshakes, drops, AllowedIPs) is the same on both paths. The buffers are
+ * allocated once at start-up: the hot path neither allocates nor copies
+ * beyond cutting a super-packet into segments. */
+#ifndef DATAPLANE_TUNBATCH_H
+#define DATAPLANE_TUNBATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dataplane/agent.h"
+
+/* Receive-side packets queued before one TUN write pass. */
+#define TUNBATCH_RX_MAX 64
+
+struct tunbatch;
+
+/* Buffers for one agent. -ENOMEM. */
+int tunbatch_create(struct tunbatch **out);
+void tunbatch_destroy(struct tunbatch *b);
+
+/* libevent callbacks (arg: struct agent *) used instead of the tunmode ones
+ * when a->batch is set: the TUN must carry virtio_net_hdr (a->tun_vnet). */
+void tunbatch_on_tun_readable(int fd, short what, void *arg);
+void tunbatch_on_udp_readable(int fd, short what, void *arg);
+
+/* One packet read from a vnet TUN: vh then pkt at buf[WG_DATA_HEADER_LEN ..
+ * + len), cap the size of buf. Completes checksums, segments super-packets,
+ * encrypts and sends. */
+struct virtio_net_hdr;
+void tunbatch_handle_tun(struct agent *a, const struct wg_env *env, const struct virtio_net_hdr *vh,
+			 uint8_t *buf, size_t len, size_t cap);
+
+/* Queues a decrypted packet for the TUN (data stays valid until the flush);
+ * flushes first when the queue is full. */
+void tunbatch_queue_rx(struct agent *a, uint8_t *data, size_t len);
+/* Writes every queued packet, merging TCP segments when the TUN takes
+ * super-packets (a->tun_tso). */
+void tunbatch_flush_rx(struct agent *a);
+
+#endif
