@@ -33,7 +33,7 @@ static const char usage_text[] =
 	"                        \".conf\", as wg-quick does)\n"
 	"  -f, --foreground      stay in the foreground (default: become a daemon once\n"
 	"                        the interface is up)\n"
-	"  -n, --no-offload      one packet per system call: no TUN TSO/checksum offload,\n"
+	"      --no-offload      one packet per system call: no TUN TSO/checksum offload,\n"
 	"                        no UDP GSO/GRO (also TENET_OFFLOAD=0)\n"
 	"  -h, --help            show this help\n"
 	"\n"
@@ -53,20 +53,23 @@ struct options {
 	bool no_offload;
 };
 
+/* Long-only options (no short letter: those are kept for the common ones). */
+enum { OPT_NO_OFFLOAD = 1100 };
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "interface", required_argument, NULL, 'i' },
 		{ "foreground", no_argument, NULL, 'f' },
-		{ "no-offload", no_argument, NULL, 'n' },
+		{ "no-offload", no_argument, NULL, OPT_NO_OFFLOAD },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = getopt_long(argc, argv, "c:i:fnh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:i:fh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;
@@ -77,7 +80,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'f':
 			o->foreground = true;
 			break;
-		case 'n':
+		case OPT_NO_OFFLOAD:
 			o->no_offload = true;
 			break;
 		case 'h':
