@@ -81,11 +81,12 @@ static void send_run(struct agent *a, struct wg_peer *peer, size_t stride, size_
 		     size_t last_len)
 {
 	const struct wg_endpoint *ep = wg_peer_endpoint(peer);
-	size_t total = (count - 1) * stride + last_len;
 	unsigned failed;
+	size_t total;
 
 	if (!count)
 		return;
+	total = (count - 1) * stride + last_len;
 	if (ep->addr.sa.sa_family == AF_UNSPEC) {
 		agent_count_drop(a, AGENT_DROP_NO_ENDPOINT, count);
 		return;
