@@ -148,6 +148,7 @@ int agent_peer_create(struct agent *a, const uint8_t public_key[32], struct wg_p
 	ap->agent = a;
 	ap->peer = peer;
 	ap->timer_at = UINT64_MAX;
+	ap->greet_at = UINT64_MAX;
 	staged_init(&ap->staged);
 	wg_peer_set_user(peer, ap);
 	*out = peer;

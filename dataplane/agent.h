@@ -60,6 +60,7 @@ struct agent_peer {
 	struct wg_peer *peer;
 	struct event *timer;       /* created on first arming, when the loop exists */
 	uint64_t timer_at;         /* monotonic ns the timer is armed for, UINT64_MAX: not armed */
+	uint64_t greet_at;         /* monotonic ns of a pending tunmode_greet, UINT64_MAX: none */
 	struct staged_queue staged;
 	uint32_t host_id;          /* fabric mode: the vswitch's id of this peer host */
 };

@@ -12,6 +12,14 @@
 #include "dataplane/log.h"
 #include "dataplane/tunmode.h"
 
+/* When a new peer is greeted (greet_delay): the host with the lower key
+ * first, after a pause longer than the peer's flood guard (an initiation
+ * within 1/50 s of the previous one is dropped, and an agent restarted that
+ * fast would otherwise lose its first one to its previous run's last); the
+ * other host a second later, if no session came up meanwhile. */
+#define FABRIC_GREET_FIRST_NS  (50 * 1000000ull)
+#define FABRIC_GREET_SECOND_NS 1000000000ull
+
 static const char *const drop_names[FABRIC_DROP__COUNT] = {
 	[FABRIC_DROP_IP_PAYLOAD] = "ip_payload",
 	[FABRIC_DROP_BAD_PAYLOAD] = "bad_payload",
@@ -132,12 +140,26 @@ static void host_drop_peer(struct fabric *f, struct fabric_host *h)
 	h->peer = NULL;
 }
 
+/* A new peer is greeted with a handshake rather than left for traffic: one
+ * still holding a session with our previous run would send into it until its
+ * own timers give up (15 s). Two hosts that learn of each other at the same
+ * moment must not both initiate, though: each would answer the other and drop
+ * the answer to its own, and both would wait REKEY_TIMEOUT (5 s) to retry. So
+ * the host with the lower public key greets first. */
+static uint64_t greet_delay(const struct fabric *f, const uint8_t peer_key[32])
+{
+	uint8_t own[32];
+
+	if (!wg_device_public_key(f->a->dev, own) || memcmp(own, peer_key, 32) < 0)
+		return FABRIC_GREET_FIRST_NS;
+	return FABRIC_GREET_SECOND_NS;
+}
+
 /* A host whose key changed is a new peer: its sessions belong to the old key. */
 static void host_sync(struct fabric *f, struct fabric_host *h, const struct fabric_view_host *vh)
 {
 	struct agent_peer *ap;
 	bool created = false;
-	struct wg_env env;
 	int rc;
 
 	if (sodium_memcmp(h->public_key, vh->public_key, 32)) {
@@ -166,13 +188,8 @@ static void host_sync(struct fabric *f, struct fabric_host *h, const struct fabr
 			wg_peer_set_endpoint(h->peer, &vh->endpoint);
 		snprintf(h->endpoint_text, sizeof(h->endpoint_text), "%s", vh->endpoint_text);
 	}
-	/* Handshake at once: a peer still holding a session with our previous
-	 * run would otherwise send into it until its own timers give up (15 s). */
-	if (created && f->a->base) {
-		agent_env(&env);
-		tunmode_send_keepalive(f->a, &env, h->peer);
-		tunmode_arm_timer(f->a, h->peer);
-	}
+	if (created && f->a->base)
+		tunmode_greet(f->a, h->peer, greet_delay(f, vh->public_key));
 }
 
 int fabric_sync_hosts(struct fabric *f, const struct fabric_view *v)

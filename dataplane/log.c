@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static enum log_level min_level = LOG_INFO;
@@ -48,7 +49,17 @@ void log_msg(enum log_level level, const char *component, const char *fmt, ...)
 
 	if (!log_enabled(level) || (unsigned)level > LOG_ERROR)
 		return;
-	n = snprintf(line, sizeof(line), "%s %s: ", level_names[level], component);
+	/* At debug level the order of events across processes matters: prefix
+	 * the monotonic clock, which every agent on the host shares. */
+	if (min_level == LOG_DEBUG) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		n = snprintf(line, sizeof(line), "%lld.%06ld %s %s: ", (long long)ts.tv_sec,
+			     ts.tv_nsec / 1000, level_names[level], component);
+	} else {
+		n = snprintf(line, sizeof(line), "%s %s: ", level_names[level], component);
+	}
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
 	va_start(ap, fmt);

@@ -9,6 +9,7 @@
 #include "dataplane/ippkt.h"
 #include "dataplane/log.h"
 #include "dataplane/tunbatch.h"
+#include "tunnel/key.h"
 
 /* Packets handled per readiness callback before yielding to other events. */
 #define TUNMODE_BURST 64
@@ -25,6 +26,20 @@ static void transmit(struct agent *a, struct wg_peer *peer, const uint8_t *msg, 
 		agent_count_drop(a, AGENT_DROP_UDP_SEND, 1);
 }
 
+/* Handshake events at debug level, the peer named by the start of its
+ * public key (as `wg show` prints it). */
+static void log_handshake(const struct wg_peer *peer, const char *what)
+{
+	uint8_t pub[WG_KEY_LEN];
+	char b64[WG_KEY_B64_LEN];
+
+	if (!log_enabled(LOG_DEBUG))
+		return;
+	wg_peer_public_key(peer, pub);
+	wg_key_to_base64(b64, pub);
+	log_debug("tunnel", "peer %.8s...: %s", b64, what);
+}
+
 /* A handshake initiation, unless one is already pending (-EALREADY) or no
  * endpoint is known to send it to. */
 static void send_initiation(struct agent *a, const struct wg_env *env, struct wg_peer *peer)
@@ -33,8 +48,10 @@ static void send_initiation(struct agent *a, const struct wg_env *env, struct wg
 
 	if (wg_peer_endpoint(peer)->addr.sa.sa_family == AF_UNSPEC)
 		return;
-	if (wg_peer_create_initiation(a->dev, peer, env, msg) == 0)
+	if (wg_peer_create_initiation(a->dev, peer, env, msg) == 0) {
+		log_handshake(peer, "initiation sent");
 		transmit(a, peer, msg, sizeof(msg));
+	}
 }
 
 static void stage(struct agent *a, struct wg_peer *peer, const uint8_t *payload, size_t len)
@@ -212,6 +229,10 @@ void tunmode_handle_udp_packet(struct agent *a, const struct wg_env *env,
 	if (is_handshake(buf, len))
 		load_hit(&a->load, env->now);
 	wg_device_receive(a->dev, env, load_under(&a->load, env->now), src, buf, len, &res);
+	if (res.kind == WG_RX_DROP && is_handshake(buf, len) && log_enabled(LOG_DEBUG))
+		log_debug("tunnel", "handshake message dropped: %s", wg_drop_reason_name(res.drop));
+	if (res.peer && (res.kind == WG_RX_REPLY || res.kind == WG_RX_HANDSHAKE))
+		log_handshake(res.peer, res.kind == WG_RX_REPLY ? "initiation answered" : "response consumed");
 	switch (res.kind) {
 	case WG_RX_REPLY:
 		if (udp_send(&a->udp, src, res.reply, res.reply_len) < 0)
@@ -237,6 +258,19 @@ void tunmode_handle_udp_packet(struct agent *a, const struct wg_env *env,
 
 /* ---- timers ------------------------------------------------------------ */
 
+void tunmode_greet(struct agent *a, struct wg_peer *peer, uint64_t delay_ns)
+{
+	struct agent_peer *ap = agent_peer_state(peer);
+	struct wg_env env;
+
+	agent_env(&env);
+	if (delay_ns == 0)
+		tunmode_send_keepalive(a, &env, peer);
+	else if (ap)
+		ap->greet_at = env.now + delay_ns;
+	tunmode_arm_timer(a, peer);
+}
+
 static void on_peer_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct agent_peer *ap = arg;
@@ -255,6 +289,11 @@ void tunmode_run_timers(struct agent *a, struct wg_peer *peer)
 
 	agent_env(&env);
 	actions = wg_peer_timers_run(a->dev, peer, &env);
+	if (ap->greet_at <= env.now) {
+		ap->greet_at = UINT64_MAX;
+		if (!wg_peer_has_session(peer, env.now))
+			tunmode_send_keepalive(a, &env, peer);
+	}
 	if (actions & WG_TIMER_DROP_STAGED)
 		agent_count_drop(a, AGENT_DROP_STAGED_EXPIRED, staged_clear(&ap->staged));
 	if (actions & WG_TIMER_SEND_INITIATION)
@@ -273,6 +312,8 @@ void tunmode_arm_timer(struct agent *a, struct wg_peer *peer)
 	uint64_t next = wg_peer_timers_next(peer), now, delta;
 	struct timeval tv;
 
+	if (ap && ap->greet_at < next)
+		next = ap->greet_at;
 	if (!a->base || !ap || next == UINT64_MAX || next >= ap->timer_at)
 		return;
 	if (!ap->timer) {

@@ -53,6 +53,9 @@ void tunmode_handle_udp_packet(struct agent *a, const struct wg_env *env,
 /* Sends a keepalive, or stages one and starts a handshake without a session
  * (so turning persistent keepalive on brings the tunnel up, as wg(8)). */
 void tunmode_send_keepalive(struct agent *a, const struct wg_env *env, struct wg_peer *peer);
+/* Brings a new peer's session up without waiting for traffic: a keepalive
+ * now (delay 0), or after delay_ns unless a session exists by then. */
+void tunmode_greet(struct agent *a, struct wg_peer *peer, uint64_t delay_ns);
 /* Sends what is staged if a session exists; returns how many were sent. */
 unsigned tunmode_flush_staged(struct agent *a, const struct wg_env *env, struct wg_peer *peer);
 /* Re-arms the peer's timer event for wg_peer_timers_next(); call after every

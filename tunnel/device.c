@@ -20,6 +20,7 @@ static const char *const drop_names[WG_DROP__COUNT] = {
 	[WG_DROP_UNKNOWN_PEER] = "unknown_peer",
 	[WG_DROP_STALE_TIMESTAMP] = "stale_timestamp",
 	[WG_DROP_FLOOD] = "flood",
+	[WG_DROP_CROSSED] = "crossed_initiation",
 	[WG_DROP_UNKNOWN_INDEX] = "unknown_index",
 	[WG_DROP_BAD_STATE] = "bad_state",
 	[WG_DROP_COOKIE_DECRYPT] = "cookie_decrypt",

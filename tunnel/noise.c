@@ -243,6 +243,7 @@ int wg_noise_create_initiation(struct wg_handshake *hs, const struct wg_identity
 
 	state_save(hs, &st);
 	hs->state = WG_HS_CREATED_INITIATION;
+	hs->initiation_created = env->now;
 	ret = 0;
 out:
 	if (ret)
@@ -261,6 +262,20 @@ static enum wg_drop_reason initiation_check(const struct wg_handshake *hs,
 	    now < hs->last_initiation_consumption + WG_NSEC_PER_SEC / WG_INITIATIONS_PER_SECOND)
 		return WG_DROP_FLOOD;
 	return WG_DROP_NONE;
+}
+
+/* Both sides initiated at once. Each would answer the other and so drop the
+ * answer to its own (a consumed initiation replaces the pending exchange),
+ * and both would wait REKEY_TIMEOUT to retry. The side with the lower static
+ * key keeps its exchange and ignores the other's initiation; the other side
+ * answers ours. Only while ours is fresh: one of ours that was lost must not
+ * shut the peer out beyond our next retry. A peer that does not follow the
+ * rule (stock WireGuard) answers ours anyway, so nothing is lost. */
+static bool initiation_crossed(const struct wg_handshake *hs, const struct wg_identity *id,
+			       uint64_t now)
+{
+	return hs->state == WG_HS_CREATED_INITIATION && now - hs->initiation_created < WG_REKEY_TIMEOUT &&
+	       memcmp(id->public_key, hs->remote_static, WG_KEY_LEN) < 0;
 }
 
 enum wg_drop_reason wg_noise_consume_initiation(const struct wg_identity *id,
@@ -302,6 +317,8 @@ enum wg_drop_reason wg_noise_consume_initiation(const struct wg_identity *id,
 	if (!open_sealed(&st, t, msg->encrypted_timestamp, WG_TIMESTAMP_LEN))
 		goto out;
 	ret = initiation_check(hs, t, now);
+	if (ret == WG_DROP_NONE && initiation_crossed(hs, id, now))
+		ret = WG_DROP_CROSSED;
 	if (ret != WG_DROP_NONE)
 		goto out;
 

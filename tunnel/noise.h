@@ -47,6 +47,7 @@ struct wg_handshake {
 	bool consumed_any;             /* last_initiation_consumption is set */
 
 	enum wg_handshake_state state;
+	uint64_t initiation_created;   /* WG_HS_CREATED_INITIATION: when */
 	uint8_t ephemeral_private[WG_KEY_LEN];
 	uint8_t remote_ephemeral[WG_KEY_LEN];
 	uint8_t hash[WG_HASH_LEN];

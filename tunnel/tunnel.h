@@ -61,6 +61,7 @@ enum wg_drop_reason {
 	WG_DROP_UNKNOWN_PEER,      /* initiation from a static key we do not know */
 	WG_DROP_STALE_TIMESTAMP,   /* initiation replayed (TAI64N not newer) */
 	WG_DROP_FLOOD,             /* initiations from one peer too fast */
+	WG_DROP_CROSSED,           /* initiation crossing ours, which wins (lower key) */
 	WG_DROP_UNKNOWN_INDEX,     /* response/cookie/data for no index of ours */
 	WG_DROP_BAD_STATE,         /* response to no pending initiation */
 	WG_DROP_COOKIE_DECRYPT,

@@ -138,9 +138,19 @@ join() {
 }
 fab_step "$L: a host joining with a token (--join, --endpoint) gets its port and traffic" join
 rejoin() {
+	local h old=${FAB_PID[h4]}
 	fab_agent_kill h4
 	agent_start h4 || return 1
-	wait_for 5 fab_ping a1 10.0.1.18
+	wait_for 5 fab_ping a1 10.0.1.18 && return 0
+	echo "    a1 -> a8 not back within 5 s"
+	show_log "$old" 12
+	show_log "${FAB_PID[h4]}" 40
+	show_log "${FAB_PID[h1]}" 40
+	for h in h4 h1; do
+		wg show "$(fab_if $h)" dump | sed "s/^/    $h wg /"
+		tenet_stats "$(fab_if $h)" | grep -v '=0$' | sed "s/^/    $h /"
+	done
+	return 1
 }
 fab_step "$L: the joined host restarts without a token (its key is registered)" rejoin
 

@@ -272,6 +272,77 @@ static void initiation_older_timestamp_refused(void **state)
 	tpair_free(&p);
 }
 
+/* The side with the lower static key, lo, and its view of the other, hi. */
+struct crossed {
+	struct wg_device *lo, *hi;
+	struct wg_peer *lo_peer, *hi_peer;
+	const struct wg_endpoint *lo_ep, *hi_ep;
+	uint8_t lo_init[sizeof(struct wg_msg_initiation)], hi_init[sizeof(struct wg_msg_initiation)];
+};
+
+static void crossed_setup(struct tpair *p, struct crossed *c)
+{
+	bool a_lower = memcmp(p->a_pub, p->b_pub, 32) < 0;
+
+	c->lo = a_lower ? p->a : p->b;
+	c->hi = a_lower ? p->b : p->a;
+	c->lo_peer = a_lower ? p->a_peer : p->b_peer;
+	c->hi_peer = a_lower ? p->b_peer : p->a_peer;
+	c->lo_ep = a_lower ? &p->a_ep : &p->b_ep;
+	c->hi_ep = a_lower ? &p->b_ep : &p->a_ep;
+	assert_int_equal(tpair_initiation(p, c->lo, c->lo_peer), 0);
+	memcpy(c->lo_init, p->buf, sizeof(c->lo_init));
+	assert_int_equal(tpair_initiation(p, c->hi, c->hi_peer), 0);
+	memcpy(c->hi_init, p->buf, sizeof(c->hi_init));
+}
+
+/* Both initiate at once: the lower key's exchange completes at the first try
+ * instead of both waiting REKEY_TIMEOUT. */
+static void initiations_crossed(void **state)
+{
+	uint8_t resp[sizeof(struct wg_msg_response)];
+	struct wg_rx_result *res;
+	struct crossed c;
+	struct tpair p;
+
+	(void)state;
+	tpair_init(&p, 40);
+	crossed_setup(&p, &c);
+	res = tpair_deliver(&p, c.lo, c.hi_ep, c.hi_init, sizeof(c.hi_init), false);
+	assert_int_equal(res->kind, WG_RX_DROP);
+	assert_int_equal(res->drop, WG_DROP_CROSSED);
+	assert_int_equal(drops(c.lo, WG_DROP_CROSSED), 1);
+	res = tpair_deliver(&p, c.hi, c.lo_ep, c.lo_init, sizeof(c.lo_init), false);
+	assert_int_equal(res->kind, WG_RX_REPLY);
+	memcpy(resp, res->reply, sizeof(resp));
+	res = tpair_deliver(&p, c.lo, c.hi_ep, resp, sizeof(resp), false);
+	assert_int_equal(res->kind, WG_RX_HANDSHAKE);
+	assert_true(wg_peer_has_session(c.lo_peer, p.env.now));
+	/* lo's first message confirms the session on hi. */
+	assert_int_equal(tpair_encrypt(&p, c.lo_peer, "x", 1, NULL), 0);
+	res = tpair_deliver(&p, c.hi, c.lo_ep, p.buf, p.len, false);
+	assert_int_equal(res->kind, WG_RX_DATA);
+	assert_true(wg_peer_has_session(c.hi_peer, p.env.now));
+	tpair_free(&p);
+}
+
+/* lo's own initiation, unanswered for REKEY_TIMEOUT, no longer shuts hi out. */
+static void initiation_crossed_stale(void **state)
+{
+	struct wg_rx_result *res;
+	struct crossed c;
+	struct tpair p;
+
+	(void)state;
+	tpair_init(&p, 41);
+	crossed_setup(&p, &c);
+	tpair_advance(&p, SEC(5));
+	res = tpair_deliver(&p, c.lo, c.hi_ep, c.hi_init, sizeof(c.hi_init), false);
+	assert_int_equal(res->kind, WG_RX_REPLY);
+	assert_int_equal(drops(c.lo, WG_DROP_CROSSED), 0);
+	tpair_free(&p);
+}
+
 static void initiation_flood(void **state)
 {
 	struct tpair p;
@@ -389,38 +460,6 @@ static void old_initiation_response_refused(void **state)
 	tpair_free(&p);
 }
 
-/* Both sides initiate at once: each answers the other, and data flows. */
-static void simultaneous_initiations(void **state)
-{
-	struct tpair p;
-	uint8_t ia[sizeof(struct wg_msg_initiation)], ib[sizeof(ia)];
-	uint8_t ra[sizeof(struct wg_msg_response)], rb[sizeof(ra)];
-	struct wg_rx_result *res;
-
-	(void)state;
-	tpair_init(&p, 18);
-	assert_int_equal(tpair_initiation(&p, p.a, p.a_peer), 0);
-	memcpy(ia, p.buf, sizeof(ia));
-	assert_int_equal(tpair_initiation(&p, p.b, p.b_peer), 0);
-	memcpy(ib, p.buf, sizeof(ib));
-	res = tpair_deliver(&p, p.b, &p.a_ep, ia, sizeof(ia), false);
-	assert_int_equal(res->kind, WG_RX_REPLY);
-	memcpy(rb, res->reply, sizeof(rb));
-	res = tpair_deliver(&p, p.a, &p.b_ep, ib, sizeof(ib), false);
-	assert_int_equal(res->kind, WG_RX_REPLY);
-	memcpy(ra, res->reply, sizeof(ra));
-	/* Each side's own initiation state was replaced by answering. */
-	res = tpair_deliver(&p, p.a, &p.b_ep, rb, sizeof(rb), false);
-	assert_int_equal(res->drop, WG_DROP_UNKNOWN_INDEX);
-	res = tpair_deliver(&p, p.b, &p.a_ep, ra, sizeof(ra), false);
-	assert_int_equal(res->drop, WG_DROP_UNKNOWN_INDEX);
-	/* Neither can send yet; a fresh initiation after the rate limit fixes it. */
-	assert_false(wg_peer_has_session(p.a_peer, p.env.now));
-	tpair_advance(&p, WG_REKEY_TIMEOUT);
-	tpair_connect(&p);
-	tpair_free(&p);
-}
-
 static void roaming_updates_endpoint(void **state)
 {
 	struct tpair p;
@@ -459,12 +498,13 @@ int main(void)
 		cmocka_unit_test(initiation_replay_stale),
 		cmocka_unit_test(initiation_older_timestamp_refused),
 		cmocka_unit_test(initiation_flood),
+		cmocka_unit_test(initiations_crossed),
+		cmocka_unit_test(initiation_crossed_stale),
 		cmocka_unit_test(responder_waits_for_confirmation),
 		cmocka_unit_test(unknown_peer),
 		cmocka_unit_test(no_private_key),
 		cmocka_unit_test(initiation_rate_limited),
 		cmocka_unit_test(old_initiation_response_refused),
-		cmocka_unit_test(simultaneous_initiations),
 		cmocka_unit_test(roaming_updates_endpoint),
 	};
 
