@@ -27,7 +27,7 @@
 static const char usage_text[] =
 	"Usage: tenet-agent --name HOST --key PATH --controller ADDR:PORT --controller-key KEY\n"
 	"                   [--join TOKEN] [--listen-port 51820] [--endpoint IP:PORT]\n"
-	"                   [--interface NAME] [--state-dir DIR] [--foreground]\n"
+	"                   [--interface NAME] [--state-dir DIR] [--foreground] [--no-offload]\n"
 	"       tenet-agent --name HOST --key PATH --state FILE [...]\n"
 	"       tenet-agent --key PATH --show-public-key\n"
 	"       tenet-agent --config PATH [--interface NAME] [--foreground] [--no-offload]\n"
@@ -49,6 +49,8 @@ static const char usage_text[] =
 	"  -s, --state FILE          run from a host-view JSON file instead of a controller\n"
 	"                            (re-read on SIGHUP)\n"
 	"      --state-dir DIR       where the last view is kept (default /var/lib/tenet)\n"
+	"      --no-offload          one datagram per system call: no UDP GSO/GRO\n"
+	"                            (also TENET_OFFLOAD=0)\n"
 	"\n"
 	"TUN mode:\n"
 	"Runs a classic WireGuard interface (a TUN device) from a wg-quick style\n"
@@ -260,6 +262,7 @@ int main(int argc, char **argv)
 	if (o.fabric) {
 		o.fab.ifname = o.ifname;
 		o.fab.foreground = o.foreground;
+		o.fab.no_offload = o.no_offload || offload_env_off();
 		return fabric_agent_main(&o.fab);
 	}
 	a = load_agent(o.config, ifname);

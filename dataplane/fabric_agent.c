@@ -299,6 +299,7 @@ int fabric_agent_main(const struct fabric_options *o)
 	}
 	agent_set_private_key(r.a, key);
 	r.a->listen_port = o->listen_port;
+	r.a->offload = !o->no_offload;
 	status = run(&r, key);
 out:
 	sodium_memzero(key, sizeof(key));

@@ -28,6 +28,7 @@ struct fabric_options {
 	uint16_t listen_port;
 	bool foreground;
 	bool show_public_key;
+	bool no_offload;             /* one datagram per system call (no UDP GSO/GRO) */
 };
 
 /* The process exit status. */

@@ -7,17 +7,22 @@
  *
  * A frame to a host is read 24 bytes into the agent's transmit buffer (the
  * transport header, then the fabric header), so a frame the switch passes on
- * unchanged is encoded and encrypted where it lies: no copy. */
+ * unchanged is encoded and encrypted where it lies: no copy. With offloads
+ * (the agent has a batch, tunbatch.h) that buffer is the next send slot:
+ * frames to hosts are sealed there and each burst ends with UDP_SEGMENT sends
+ * of the runs to one host, as TUN mode does with small packets. */
 #include "dataplane/fabric.h"
 
 #include <errno.h>
 #include <event2/event.h>
 #include <inttypes.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "dataplane/fabric_frame.h"
 #include "dataplane/log.h"
+#include "dataplane/tunbatch.h"
 #include "dataplane/tunmode.h"
 #include "dataplane/uapi_proto.h"
 
@@ -25,7 +30,8 @@
 #define FABRIC_BURST 64
 #define FRAME_OFFSET (WG_DATA_HEADER_LEN + FABRIC_HEADER_LEN)
 /* The largest frame read: its fabric frame must still encrypt into the buffer. */
-#define FRAME_MAX (AGENT_BUF_LEN - FRAME_OFFSET - WG_PADDING_MULTIPLE - WG_AEAD_TAG_LEN - 16)
+#define FRAME_ROOM(cap) ((cap) - FRAME_OFFSET - WG_PADDING_MULTIPLE - WG_AEAD_TAG_LEN - 16)
+#define FRAME_MAX FRAME_ROOM(AGENT_BUF_LEN)
 
 static void count(struct fabric *f, enum fabric_drop d)
 {
@@ -43,8 +49,18 @@ static void write_uplink(struct fabric *f, const struct fabric_uplink *up, const
 		count(f, FABRIC_DROP_TAP_WRITE);
 }
 
+static int encode(uint8_t *buf, size_t cap, uint32_t vni, const uint8_t *frame, size_t len)
+{
+	return fabric_frame_encode(buf + WG_DATA_HEADER_LEN,
+				   cap - WG_DATA_HEADER_LEN - WG_AEAD_TAG_LEN - WG_PADDING_MULTIPLE, vni,
+				   frame, len);
+}
+
+/* buf (cap bytes) holds the frame read; slot: buf is the batch's next send
+ * slot, so the frame is sealed and kept there. A frame the switch made
+ * elsewhere that does not fit the slot goes the per-frame way. */
 static void send_to_host(struct fabric *f, const struct wg_env *env, uint32_t host_id, uint32_t vni,
-			 const uint8_t *frame, size_t len, uint8_t *buf)
+			 const uint8_t *frame, size_t len, uint8_t *buf, size_t cap, bool slot)
 {
 	struct fabric_host *h = fabric_host_by_id(f, host_id);
 	int n;
@@ -53,19 +69,28 @@ static void send_to_host(struct fabric *f, const struct wg_env *env, uint32_t ho
 		count(f, FABRIC_DROP_NO_PEER);
 		return;
 	}
-	n = fabric_frame_encode(buf + WG_DATA_HEADER_LEN,
-				AGENT_BUF_LEN - WG_DATA_HEADER_LEN - WG_AEAD_TAG_LEN - WG_PADDING_MULTIPLE,
-				vni, frame, len);
+	n = encode(buf, cap, vni, frame, len);
+	if (n == -ENOSPC && slot) {
+		buf = f->a->tx_buf;
+		cap = AGENT_BUF_LEN;
+		slot = false;
+		n = encode(buf, cap, vni, frame, len);
+	}
 	if (n < 0) {
 		count(f, FABRIC_DROP_ENCODE);
 		return;
 	}
-	tunmode_send_payload(f->a, env, h->peer, buf, (size_t)n, AGENT_BUF_LEN);
+	if (slot) {
+		tunbatch_queue_tx(f->a, env, h->peer, buf, (size_t)n);
+		return;
+	}
+	tunbatch_flush_tx(f->a, env); /* order behind frames already kept */
+	tunmode_send_payload(f->a, env, h->peer, buf, (size_t)n, cap);
 	tunmode_arm_timer(f->a, h->peer);
 }
 
-void fabric_handle_uplink_frame(struct fabric *f, struct fabric_uplink *up, const struct wg_env *env,
-				uint8_t *buf, size_t len)
+static void handle_frame(struct fabric *f, struct fabric_uplink *up, const struct wg_env *env,
+			 uint8_t *buf, size_t cap, bool slot, size_t len)
 {
 	struct vswitch_result res;
 
@@ -79,11 +104,17 @@ void fabric_handle_uplink_frame(struct fabric *f, struct fabric_uplink *up, cons
 		write_uplink(f, (const struct fabric_uplink *)res.uplink, res.frame, res.len);
 		break;
 	case VSWITCH_TO_HOST:
-		send_to_host(f, env, res.host, res.vni, res.frame, res.len, buf);
+		send_to_host(f, env, res.host, res.vni, res.frame, res.len, buf, cap, slot);
 		break;
 	default:
 		break; /* counted by the worker */
 	}
+}
+
+void fabric_handle_uplink_frame(struct fabric *f, struct fabric_uplink *up, const struct wg_env *env,
+				uint8_t *buf, size_t len)
+{
+	handle_frame(f, up, env, buf, AGENT_BUF_LEN, false, len);
 }
 
 void fabric_on_data(struct agent *a, struct wg_peer *peer, uint8_t *data, size_t len)
@@ -113,16 +144,52 @@ void fabric_on_data(struct agent *a, struct wg_peer *peer, uint8_t *data, size_t
 		write_uplink(f, (const struct fabric_uplink *)res.uplink, res.frame, res.len);
 }
 
+/* One frame into *buf at FRAME_OFFSET: the batch's next send slot when there
+ * is a batch (anything longer than the slot lands in tx_buf, where the frame
+ * is then completed), else tx_buf. */
+static ssize_t read_frame(struct agent *a, int fd, uint8_t **buf, size_t *cap, bool *slot)
+{
+	struct iovec iov[2];
+	size_t scap, room;
+	uint8_t *s;
+	ssize_t n;
+
+	*buf = a->tx_buf;
+	*cap = AGENT_BUF_LEN;
+	*slot = false;
+	if (!a->batch)
+		return read(fd, a->tx_buf + FRAME_OFFSET, FRAME_MAX);
+	s = tunbatch_tx_slot(a, &scap);
+	room = FRAME_ROOM(scap);
+	iov[0].iov_base = s + FRAME_OFFSET;
+	iov[0].iov_len = room;
+	iov[1].iov_base = a->tx_buf + FRAME_OFFSET + room;
+	iov[1].iov_len = FRAME_MAX - room;
+	n = readv(fd, iov, 2);
+	if (n > (ssize_t)room) {
+		memcpy(a->tx_buf + FRAME_OFFSET, s + FRAME_OFFSET, room);
+	} else if (n > 0) {
+		*buf = s;
+		*cap = scap;
+		*slot = true;
+	}
+	return n;
+}
+
 void fabric_on_uplink_readable(int fd, short what, void *arg)
 {
 	struct fabric_uplink *up = arg;
 	struct fabric *f = up->f;
 	struct wg_env env;
+	uint8_t *buf;
+	size_t cap;
+	bool slot;
 	ssize_t n;
 
 	(void)what;
+	agent_env(&env);
 	for (int i = 0; i < FABRIC_BURST; i++) {
-		n = read(fd, f->a->tx_buf + FRAME_OFFSET, FRAME_MAX);
+		n = read_frame(f->a, fd, &buf, &cap, &slot);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -133,11 +200,12 @@ void fabric_on_uplink_readable(int fd, short what, void *arg)
 					 up->name, strerror(errno));
 				fabric_kernel_close_uplink(up);
 			}
-			return;
+			break;
 		}
 		agent_env(&env);
-		fabric_handle_uplink_frame(f, up, &env, f->a->tx_buf, (size_t)n);
+		handle_frame(f, up, &env, buf, cap, slot, (size_t)n);
 	}
+	tunbatch_flush_tx(f->a, &env);
 }
 
 void fabric_format_stats(struct agent *a, struct uapi_buf *out)

@@ -114,8 +114,9 @@ static int start_steps(struct agent *a, const char *uapi_dir, char *err, size_t 
 	if (rc < 0)
 		return rc;
 	/* The offloaded front end needs the vnet header; it also batches
-	 * UDP (GSO/GRO) when only the TUN offloads are refused. */
-	if (a->tun_vnet && tunbatch_create(&a->batch) < 0) {
+	 * UDP (GSO/GRO) when only the TUN offloads are refused, and for a
+	 * TUN-less (fabric) agent, which sends from its own reader. */
+	if ((a->tun_vnet || (a->no_tun && a->offload)) && tunbatch_create(&a->batch) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -140,7 +141,8 @@ int runtime_start(struct agent *a, const char *uapi_dir, char *err, size_t errle
 	}
 	kick_peers(a);
 	log_info("agent", "%s: up, mtu %u, UDP port %u, offloads: TUN %s, UDP GSO %s, GRO %s", a->ifname,
-		 a->mtu, a->udp.port, a->tun_tso ? "tso" : a->tun_vnet ? "vnet" : "off",
+		 a->mtu, a->udp.port,
+		 a->no_tun ? "none" : a->tun_tso ? "tso" : a->tun_vnet ? "vnet" : "off",
 		 a->udp.gso ? "on" : "off", a->udp.gro ? "on" : "off");
 	return 0;
 }

@@ -196,18 +196,26 @@ static void flush_pending(struct agent *a, const struct wg_env *env)
 	b->n_pend = 0;
 }
 
-/* A small packet in the next free slot: route, seal in place, and keep it
- * for flush_pending. */
-static void queue_small(struct agent *a, const struct wg_env *env, uint8_t *slot, size_t len)
+uint8_t *tunbatch_tx_slot(struct agent *a, size_t *cap)
+{
+	*cap = PEND_STRIDE;
+	return a->batch->pend_buf + a->batch->n_pend * PEND_STRIDE;
+}
+
+void tunbatch_flush_tx(struct agent *a, const struct wg_env *env)
+{
+	if (a->batch)
+		flush_pending(a, env);
+}
+
+void tunbatch_queue_tx(struct agent *a, const struct wg_env *env, struct wg_peer *peer, uint8_t *slot,
+		       size_t len)
 {
 	struct tunbatch *b = a->batch;
-	struct wg_peer *peer = tunmode_route(a, slot + WG_DATA_HEADER_LEN, len);
 	struct pending *p = &b->pend[b->n_pend];
 	size_t out_len;
 	bool rekey = false;
 
-	if (!peer)
-		return;
 	if (!tunmode_seal(a, env, peer, slot, len, PEND_STRIDE, &out_len, &rekey)) {
 		tunmode_arm_timer(a, peer);
 		return;
@@ -217,6 +225,16 @@ static void queue_small(struct agent *a, const struct wg_env *env, uint8_t *slot
 	p->rekey = rekey;
 	if (++b->n_pend == PEND_MAX)
 		flush_pending(a, env);
+}
+
+/* A small packet in the next free slot: route, seal in place, and keep it
+ * for flush_pending. */
+static void queue_small(struct agent *a, const struct wg_env *env, uint8_t *slot, size_t len)
+{
+	struct wg_peer *peer = tunmode_route(a, slot + WG_DATA_HEADER_LEN, len);
+
+	if (peer)
+		tunbatch_queue_tx(a, env, peer, slot, len);
 }
 
 void tunbatch_handle_tun(struct agent *a, const struct wg_env *env, const struct virtio_net_hdr *vh,

@@ -46,6 +46,20 @@ struct virtio_net_hdr;
 void tunbatch_handle_tun(struct agent *a, const struct wg_env *env, const struct virtio_net_hdr *vh,
 			 uint8_t *buf, size_t len, size_t cap);
 
+/* Batched sends for callers with their own reader (fabric mode, whose
+ * agent has no TUN but a batch when offloads are on). tunbatch_tx_slot: the
+ * next free send slot (*cap: its size); the payload goes at
+ * slot[WG_DATA_HEADER_LEN ..). tunbatch_queue_tx: seals that payload of len
+ * bytes for peer in place and keeps it (staged or dropped exactly as
+ * tunmode_seal says); the peer's timer is re-armed and any rekey started when
+ * it is sent. tunbatch_flush_tx: sends everything kept, in order, as
+ * UDP_SEGMENT runs; call it at the end of each burst and before sending
+ * anything any other way (order). No-op without a batch. */
+uint8_t *tunbatch_tx_slot(struct agent *a, size_t *cap);
+void tunbatch_queue_tx(struct agent *a, const struct wg_env *env, struct wg_peer *peer, uint8_t *slot,
+		       size_t len);
+void tunbatch_flush_tx(struct agent *a, const struct wg_env *env);
+
 /* Queues a decrypted packet for the TUN (data stays valid until the flush);
  * flushes first when the queue is full. */
 void tunbatch_queue_rx(struct agent *a, uint8_t *data, size_t len);
