@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -538,14 +539,31 @@ static int add_change(void *array, const struct cp_change *ch)
 				       ch->tenant[0] ? ch->tenant : NULL, "key", ch->key));
 }
 
+/* Without since: the log as kept, from its oldest revision. With since
+ * older than that: -ESTALE (410) naming the oldest, never a list with a
+ * hole; the client re-reads the lists and follows from their revision. */
 static int list_changes(struct call *c, json_t *array, struct cp_error *err)
 {
 	int64_t limit = c->q.has_limit ? c->q.limit : CHANGES_LIMIT_DEFAULT;
+	int64_t since = c->q.since, oldest;
+	int rc;
 
 	if (limit > CHANGES_LIMIT_MAX)
 		limit = CHANGES_LIMIT_MAX;
-	return cp_store_changes_since(c->ctx->store, c->q.has_since ? c->q.since : 0,
-				      (size_t)limit, add_change, array, err);
+	if (!c->q.has_since) {
+		rc = cp_store_oldest_change(c->ctx->store, &oldest, err);
+		if (rc < 0)
+			return rc;
+		since = oldest > 0 ? oldest - 1 : 0;
+	}
+	rc = cp_store_changes_since(c->ctx->store, since, (size_t)limit, add_change, array, err);
+	if (rc == -ESTALE) {
+		size_t n = strlen(err->message);
+
+		snprintf(err->message + n, sizeof(err->message) - n,
+			 "; re-read the state and follow from its revision");
+	}
+	return rc;
 }
 
 static int changes_list(struct call *c, struct cp_api_response *res, struct cp_error *err)
@@ -638,7 +656,8 @@ void cp_api_handle(const struct cp_api_ctx *ctx, const struct cp_api_request *re
 		return;
 	if (rc == -ENOMEM)
 		cp_fail(&err, ENOMEM, "out of memory");
-	res->status = rc == -EOPNOTSUPP ? 405 : cp_error_http_status(rc);
+	/* 405 and 410 (the changes asked for were pruned) only arise here */
+	res->status = rc == -EOPNOTSUPP ? 405 : rc == -ESTALE ? 410 : cp_error_http_status(rc);
 	make_printable(err.message);
 	res->body = json_pack("{s:s}", "error", err.message);
 }

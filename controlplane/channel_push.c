@@ -6,7 +6,9 @@
  * then reads only those tenants (cp_host_view_tenants: a host serves ~90
  * tenants and a change touches one) and merges them into the summary; the
  * whole view is built for first views, after host changes, and when the
- * store has moved past the changes dispatched so far. */
+ * store has moved past the changes dispatched so far. When the changes
+ * since the last dispatch were pruned from the log (-ESTALE), or there are
+ * too many to be worth sorting, every view is rebuilt and compared. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +251,10 @@ static int note_change(void *ctx, const struct cp_change *ch)
 	struct changes *c = ctx;
 	int rc = 0;
 
+	/* one log row per revision (store.h): a hole means rows were pruned
+	 * under us, and what they concerned is unknown */
+	if (ch->revision != c->last + 1)
+		return -ESTALE;
 	c->n++;
 	c->last = ch->revision;
 	if (ch->kind == CP_KIND_HOST)
@@ -373,6 +379,11 @@ void cp_chsrv_dispatch(struct cp_channel_server *srv)
 	if (rc == 0)
 		rc = cp_store_changes_since(srv->st, srv->seen, DISPATCH_MAX_CHANGES, note_change,
 					    &ch, &err);
+	if (rc == -ESTALE)
+		/* fell behind the log's window: which agents the lost changes
+		 * concern is unknown, so every view is rebuilt and compared */
+		cp_log(CP_LOG_WARN, "channel", "changes after revision %lld were pruned: "
+		       "rebuilding every view", (long long)srv->seen);
 	if (rc < 0 || ch.n >= DISPATCH_MAX_CHANGES) {
 		srv->seen = rev;
 		queue_all(srv);

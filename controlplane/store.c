@@ -2,6 +2,7 @@
 #include "controlplane/store.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,14 @@ struct cp_store {
 	int in_tx;   /* a transaction is open: rollback has something to undo */
 	struct cached_stmt cache[CACHE_SIZE];
 	size_t n_cache;
+	int64_t keep_changes;   /* revisions the log keeps */
+	int64_t prune_every;    /* prune when the revision is a multiple of it */
 };
+
+/* One prune deletes at most this many intervals' worth of rows: a log from
+ * before pruning (or a window just narrowed) shrinks over several prunes
+ * instead of in one long transaction. */
+#define PRUNE_MAX_INTERVALS 8
 
 /* migrations[i] takes a file from user_version i to i + 1. Append only:
  * never edit one that has shipped. */
@@ -269,6 +277,8 @@ int cp_store_open(const char *path, struct cp_store **out, struct cp_error *err)
 
 	if (!st)
 		return cp_fail(err, ENOMEM, "store: out of memory");
+	st->keep_changes = CP_CHANGES_KEEP;
+	st->prune_every = CP_CHANGES_PRUNE_EVERY;
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		rc = cp_fail(err, EIO, "store: cannot open %s: %s", path,
@@ -342,6 +352,43 @@ int cp_store_revision(struct cp_store *st, int64_t *rev, struct cp_error *err)
 	return query_int(st, "SELECT value FROM meta WHERE name = 'revision'", rev, err);
 }
 
+int cp_store_set_change_window(struct cp_store *st, int64_t keep, int64_t prune_every)
+{
+	if (keep < 1 || prune_every < 1 || prune_every > INT64_MAX / PRUNE_MAX_INTERVALS)
+		return -EINVAL;
+	st->keep_changes = keep;
+	st->prune_every = prune_every;
+	return 0;
+}
+
+int cp_store_oldest_change(struct cp_store *st, int64_t *rev, struct cp_error *err)
+{
+	/* MIN of the rowid: one step down the b-tree; NULL (0) when empty */
+	return query_int(st, "SELECT IFNULL(MIN(revision), 0) FROM changes", rev, err);
+}
+
+/* At every prune_every-th revision, drops the rows older than the window
+ * (rev is the revision just logged, so the window ends there). */
+static int prune_changes(struct cp_store *st, int64_t rev, struct cp_error *err)
+{
+	sqlite3_stmt *stmt;
+	int64_t cutoff = rev - st->keep_changes;
+	int rc;
+
+	if (rev % st->prune_every || cutoff <= 0)
+		return 0;
+	rc = cp_store_acquire(st, "DELETE FROM changes WHERE revision <= ?1 AND revision < "
+			      "(SELECT MIN(revision) FROM changes) + ?2", &stmt, err);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, cutoff);
+	sqlite3_bind_int64(stmt, 2, st->prune_every * PRUNE_MAX_INTERVALS);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		rc = cp_store_fail(st, "prune changes", err);
+	cp_store_release(st, stmt);
+	return rc;
+}
+
 static int append_change(struct cp_store *st, int64_t rev, enum cp_kind kind, enum cp_op op,
 			 const char *tenant, const char *key, struct cp_error *err)
 {
@@ -378,6 +425,8 @@ int cp_store_record_change(struct cp_store *st, enum cp_kind kind, enum cp_op op
 	if (rc == 0)
 		rc = append_change(st, next, kind, op, tenant, key, err);
 	if (rc == 0)
+		rc = prune_changes(st, next, err);
+	if (rc == 0)
 		*rev = next;
 	return rc;
 }
@@ -404,9 +453,12 @@ int cp_store_changes_since(struct cp_store *st, int64_t since, size_t max, cp_ch
 	int rc = cp_store_prepare(st, "SELECT revision, kind, op, tenant, key FROM changes "
 				  "WHERE revision > ? ORDER BY revision LIMIT ?", &stmt, err);
 	int step;
+	bool first = true;
 
 	if (rc < 0)
 		return rc;
+	if (since < 0)
+		since = 0;
 	sqlite3_bind_int64(stmt, 1, since);
 	sqlite3_bind_int64(stmt, 2, max > INT64_MAX ? INT64_MAX : (int64_t)max);
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -415,6 +467,15 @@ int cp_store_changes_since(struct cp_store *st, int64_t since, size_t max, cp_ch
 				     (long long)c.revision);
 			goto out;
 		}
+		/* revisions are contiguous, so anything but since + 1 first
+		 * means the ones in between were pruned */
+		if (first && c.revision != since + 1) {
+			rc = cp_fail(err, ESTALE, "changes after revision %lld are no longer "
+				     "logged: the oldest revision kept is %lld", (long long)since,
+				     (long long)c.revision);
+			goto out;
+		}
+		first = false;
 		rc = fn(ctx, &c);
 		if (rc < 0)
 			goto out;

@@ -129,6 +129,45 @@ static void test_query_parameters(void **state)
 	json_decref(j);
 }
 
+/* Behind the revision log's window: 410 naming the oldest revision kept,
+ * never a list with a hole; without since, the log as kept. */
+static void test_changes_pruned_is_gone(void **state)
+{
+	struct fx *f = *state;
+	json_t *j, *changes;
+	const char *msg;
+
+	assert_int_equal(cp_store_set_change_window(f->st, 3, 1), 0);
+	populate(f); /* revisions 1..5: 3..5 kept */
+	for (int since = 0; since <= 1; since++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/v1/changes?since=%d", since);
+		j = GET(f, path, 410);
+		msg = json_string_value(json_object_get(j, "error"));
+		assert_non_null(strstr(msg, "oldest revision kept is 3"));
+		assert_null(json_object_get(j, "changes"));
+		json_decref(j);
+	}
+	json_decref(GET(f, "/v1/changes?since=0&limit=1", 410));
+	j = GET(f, "/v1/changes?since=2", 200);
+	changes = json_object_get(j, "changes");
+	assert_int_equal(json_array_size(changes), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(changes, 0),
+							    "revision")), 3);
+	json_decref(j);
+	j = GET(f, "/v1/changes", 200);
+	changes = json_object_get(j, "changes");
+	assert_int_equal(json_integer_value(json_object_get(j, "revision")), 5);
+	assert_int_equal(json_array_size(changes), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(changes, 0),
+							    "revision")), 3);
+	json_decref(j);
+	j = GET(f, "/v1/changes?since=5", 200);
+	assert_int_equal(json_array_size(json_object_get(j, "changes")), 0);
+	json_decref(j);
+}
+
 static void test_errors_have_status(void **state)
 {
 	struct fx *f = *state;
@@ -178,6 +217,7 @@ int main(void)
 		FX_TEST(test_paths_and_methods),
 		FX_TEST(test_create_get_list_delete),
 		FX_TEST(test_query_parameters),
+		FX_TEST(test_changes_pruned_is_gone),
 		FX_TEST(test_errors_have_status),
 		FX_TEST(test_tokens),
 	};
