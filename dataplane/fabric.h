@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "dataplane/agent.h"
+#include "dataplane/fabric_offload.h"
 #include "dataplane/fabric_view.h"
 #include "dataplane/vswitch.h"
 
@@ -62,6 +63,8 @@ struct fabric_uplink {
 	char name[IFNAMSIZ];
 	char bridge[IFNAMSIZ];
 	int fd;                       /* -1 until the kernel part opened it */
+	bool vnet;                    /* fd carries a virtio_net_hdr before each frame */
+	bool tso;                     /* ... and TCP super-frames (TUNSETOFFLOAD took) */
 	struct event *ev;
 	unsigned gen;                 /* the apply that last wanted it */
 };
@@ -83,6 +86,8 @@ struct fabric {
 	struct tap_nl *nl;            /* NULL: memory only */
 	uint64_t drops[FABRIC_DROP__COUNT];
 	uint64_t kernel_errors;       /* link operations that failed (logged) */
+	struct fabric_tap_stats tap;  /* uplink offloads (fabric_offload.h) */
+	struct fabric_rxq rxq;        /* frames for uplinks, written per receive batch */
 };
 
 /* Attaches a new fabric to `a` (a->fabric, a->no_tun, a->on_data,
@@ -115,7 +120,7 @@ struct fabric_uplink *fabric_uplink_find(struct fabric *f, uint32_t vni, uint32_
 
 /* ---- data path (fabric_path.c) --------------------------------------- */
 
-/* One frame read from uplink `up`, at buf[WG_DATA_HEADER_LEN +
+/* One frame read from uplink `up` (a plain one: no virtio_net_hdr), at buf[WG_DATA_HEADER_LEN +
  * FABRIC_HEADER_LEN ..] (headroom so a frame sent to a host is encoded and
  * encrypted in place); buf holds AGENT_BUF_LEN bytes. */
 void fabric_handle_uplink_frame(struct fabric *f, struct fabric_uplink *up, const struct wg_env *env,

@@ -10,11 +10,14 @@
 #define TCP_FLAG_PSH 0x08
 #define TCP_FLAG_ACK 0x10
 #define GRO_MAX_LEN 65535
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_IPV6 0x86dd
 
 /* What a TCP segment must match to join its predecessor. */
 struct seg {
 	int family;
-	size_t thoff;    /* IP header length */
+	size_t l2;       /* link-layer bytes before the IP header */
+	size_t thoff;    /* TCP header offset: l2 + IP header length */
 	size_t hdr_len;  /* + TCP header */
 	size_t payload;
 	uint32_t seq;
@@ -26,30 +29,35 @@ static uint32_t load32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static bool parse_ip(const uint8_t *p, size_t len, struct seg *s)
+/* p, len: from the IP header on; ethertype -1 without a link layer. */
+static bool parse_ip(const uint8_t *p, size_t len, int ethertype, struct seg *s)
 {
-	if (len >= 20 && p[0] == 0x45) {
+	if (len >= 20 && p[0] == 0x45 && (ethertype < 0 || ethertype == ETHERTYPE_IPV4)) {
 		/* no options; no fragment (MF clear, offset 0) */
 		if (p[9] != IPPROTO_TCP || (p[6] & 0x3f) || p[7])
 			return false;
 		s->family = AF_INET;
-		s->thoff = 20;
+		s->thoff = s->l2 + 20;
 		return true;
 	}
-	if (len >= 40 && p[0] >> 4 == 6 && p[6] == IPPROTO_TCP) {
+	if (len >= 40 && p[0] >> 4 == 6 && p[6] == IPPROTO_TCP &&
+	    (ethertype < 0 || ethertype == ETHERTYPE_IPV6)) {
 		s->family = AF_INET6;
-		s->thoff = 40;
+		s->thoff = s->l2 + 40;
 		return true;
 	}
 	return false;
 }
 
-static bool parse_seg(const struct gro_pkt *pk, struct seg *s)
+static bool parse_seg(const struct gro_pkt *pk, size_t l2, struct seg *s)
 {
 	const uint8_t *th;
 	size_t thl;
+	int ethertype = l2 ? (pk->data[l2 - 2] << 8 | pk->data[l2 - 1]) : -1;
 
-	if (!parse_ip(pk->data, pk->len, s) || s->thoff + 20 > pk->len)
+	s->l2 = l2;
+	if (pk->len <= l2 || !parse_ip(pk->data + l2, pk->len - l2, ethertype, s) ||
+	    s->thoff + 20 > pk->len)
 		return false;
 	th = pk->data + s->thoff;
 	thl = (size_t)(th[12] >> 4) * 4;
@@ -62,10 +70,16 @@ static bool parse_seg(const struct gro_pkt *pk, struct seg *s)
 	return true;
 }
 
-/* Everything but lengths, IDs, checksums and the window must be equal. */
+/* Everything but lengths, IDs, checksums and the window must be equal; the
+ * link-layer header too. */
 static bool same_flow(const uint8_t *a, const uint8_t *b, const struct seg *s)
 {
 	const uint8_t *ta = a + s->thoff, *tb = b + s->thoff;
+
+	if (memcmp(a, b, s->l2))
+		return false;
+	a += s->l2;
+	b += s->l2;
 
 	if (s->family == AF_INET) {
 		/* TOS, DF, TTL, protocol, addresses */
@@ -104,18 +118,19 @@ static bool can_join(const struct run *r, const struct gro_pkt *first, const str
  * checksum, and the TCP pseudo-header sum the kernel completes. */
 static void finish(struct gro_pkt *pkts, struct gro_group *g, const struct run *r)
 {
-	uint8_t *p = pkts[g->first].data, *th = p + r->head.thoff;
+	uint8_t *th = pkts[g->first].data + r->head.thoff, *p = pkts[g->first].data + r->head.l2;
 	const uint8_t *last = pkts[g->first + g->count - 1].data + r->head.thoff;
 	size_t addr_len = r->head.family == AF_INET ? 4 : 16;
 	const uint8_t *src = r->head.family == AF_INET ? p + 12 : p + 8;
 	uint32_t tcp_len = (uint32_t)(r->total - r->head.thoff);
+	size_t ip_len = r->total - r->head.l2;
 
 	if (r->head.family == AF_INET) {
-		csum_store(p + 2, (uint16_t)r->total);
+		csum_store(p + 2, (uint16_t)ip_len);
 		p[10] = p[11] = 0;
 		csum_store(p + 10, csum_fold(csum_add(0, p, 20)));
 	} else {
-		csum_store(p + 4, (uint16_t)(r->total - 40));
+		csum_store(p + 4, (uint16_t)(ip_len - 40));
 	}
 	th[13] |= last[13] & TCP_FLAG_PSH;
 	memcpy(th + 14, last + 14, 2);
@@ -145,13 +160,18 @@ static void start_group(struct gro_group *g, size_t i)
 
 size_t gro_coalesce(struct gro_pkt *pkts, size_t n, struct gro_group *groups)
 {
+	return gro_coalesce_l2(pkts, n, 0, groups);
+}
+
+size_t gro_coalesce_l2(struct gro_pkt *pkts, size_t n, size_t l2, struct gro_group *groups)
+{
 	struct run r = { .closed = true };
 	size_t ng = 0;
 	struct seg s;
 	bool tcp;
 
 	for (size_t i = 0; i < n; i++) {
-		tcp = parse_seg(&pkts[i], &s);
+		tcp = (l2 == 0 || l2 >= 2) && parse_seg(&pkts[i], l2, &s);
 		if (ng && tcp && can_join(&r, &pkts[groups[ng - 1].first], &pkts[i], &s,
 					  groups[ng - 1].count)) {
 			groups[ng - 1].count++;

@@ -40,5 +40,11 @@ struct gro_group {
 /* Splits pkts[0..n) into groups (at most n) and rewrites each merged group's
  * first headers. Returns the number of groups. */
 size_t gro_coalesce(struct gro_pkt *pkts, size_t n, struct gro_group *groups);
+/* gro_coalesce for packets whose IP header starts l2 bytes in: Ethernet
+ * frames for a TAP (l2 = 14). A non-zero l2 ends in the EtherType, which
+ * must name the IP version; the l2 bytes must be equal for packets to merge.
+ * hdr_len, csum_start and the lengths then count the l2 bytes too, as a TAP
+ * with a virtio_net_hdr wants them. */
+size_t gro_coalesce_l2(struct gro_pkt *pkts, size_t n, size_t l2, struct gro_group *groups);
 
 #endif

@@ -13,6 +13,8 @@
 #define TCP_FLAG_CWR 0x80
 #define TCP_MIN_HEADER 20
 #define TCP_CSUM_OFFSET 16
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_IPV6 0x86dd
 
 static uint16_t load16(const uint8_t *p)
 {
@@ -47,19 +49,20 @@ int tso_complete_csum(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len)
 }
 
 /* The IP header length, or 0 for anything but plain IPv4 / IPv6 carrying TCP
- * right after the fixed header (options allowed in IPv4). */
-static size_t ip_header_len(const uint8_t *pkt, size_t len, int *family)
+ * right after the fixed header (options allowed in IPv4). ethertype: the
+ * link layer's word for the version, or -1 without a link layer. */
+static size_t ip_header_len(const uint8_t *pkt, size_t len, int ethertype, int *family)
 {
 	size_t ihl;
 
 	if (len < 1)
 		return 0;
-	if (pkt[0] >> 4 == 4 && len >= 20) {
+	if (pkt[0] >> 4 == 4 && len >= 20 && (ethertype < 0 || ethertype == ETHERTYPE_IPV4)) {
 		ihl = (size_t)(pkt[0] & 0x0f) * 4;
 		*family = AF_INET;
 		return ihl >= 20 && pkt[9] == IPPROTO_TCP ? ihl : 0;
 	}
-	if (pkt[0] >> 4 == 6 && len >= 40) {
+	if (pkt[0] >> 4 == 6 && len >= 40 && (ethertype < 0 || ethertype == ETHERTYPE_IPV6)) {
 		*family = AF_INET6;
 		return pkt[6] == IPPROTO_TCP ? 40 : 0;
 	}
@@ -69,21 +72,31 @@ static size_t ip_header_len(const uint8_t *pkt, size_t len, int *family)
 int tso_parse(const struct virtio_net_hdr *vh, const uint8_t *pkt, size_t len,
 	      struct tso_info *out)
 {
+	return tso_parse_l2(vh, pkt, len, 0, out);
+}
+
+int tso_parse_l2(const struct virtio_net_hdr *vh, const uint8_t *pkt, size_t len, size_t l2,
+		 struct tso_info *out)
+{
 	uint8_t type = vh->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
 	size_t thoff, thl, payload;
 	int family = 0;
 
 	if (type != VIRTIO_NET_HDR_GSO_TCPV4 && type != VIRTIO_NET_HDR_GSO_TCPV6)
 		return -EOPNOTSUPP;
-	thoff = ip_header_len(pkt, len, &family);
+	if (l2 == 1 || l2 >= len)
+		return -EINVAL;
+	thoff = ip_header_len(pkt + l2, len - l2, l2 ? load16(pkt + l2 - 2) : -1, &family);
 	if (!thoff || (family == AF_INET) != (type == VIRTIO_NET_HDR_GSO_TCPV4))
 		return -EINVAL;
+	thoff += l2;
 	if (thoff + TCP_MIN_HEADER > len)
 		return -EINVAL;
 	thl = (size_t)(pkt[thoff + 12] >> 4) * 4;
 	if (thl < TCP_MIN_HEADER || thoff + thl > len || vh->gso_size == 0)
 		return -EINVAL;
 	payload = len - thoff - thl;
+	out->l2 = l2;
 	out->thoff = thoff;
 	out->hdr_len = thoff + thl;
 	out->gso_size = vh->gso_size;
@@ -95,13 +108,16 @@ int tso_parse(const struct virtio_net_hdr *vh, const uint8_t *pkt, size_t len,
 /* IP length fields and the IPv4 ID and header checksum of segment `i`. */
 static void fix_ip(const struct tso_info *ti, uint8_t *seg, size_t seg_len, size_t i)
 {
+	uint8_t *ip = seg + ti->l2;
+	size_t ip_len = seg_len - ti->l2;
+
 	if (ti->family == AF_INET) {
-		csum_store(seg + 2, (uint16_t)seg_len);
-		csum_store(seg + 4, (uint16_t)(load16(seg + 4) + i));
-		seg[10] = seg[11] = 0;
-		csum_store(seg + 10, csum_fold(csum_add(0, seg, ti->thoff)));
+		csum_store(ip + 2, (uint16_t)ip_len);
+		csum_store(ip + 4, (uint16_t)(load16(ip + 4) + i));
+		ip[10] = ip[11] = 0;
+		csum_store(ip + 10, csum_fold(csum_add(0, ip, ti->thoff - ti->l2)));
 	} else {
-		csum_store(seg + 4, (uint16_t)(seg_len - 40));
+		csum_store(ip + 4, (uint16_t)(ip_len - 40));
 	}
 }
 
@@ -109,7 +125,7 @@ static void fix_tcp(const struct tso_info *ti, uint8_t *seg, size_t seg_len, siz
 {
 	uint8_t *th = seg + ti->thoff;
 	size_t addr_len = ti->family == AF_INET ? 4 : 16;
-	const uint8_t *src = ti->family == AF_INET ? seg + 12 : seg + 8;
+	const uint8_t *src = seg + ti->l2 + (ti->family == AF_INET ? 12 : 8);
 	uint64_t sum;
 
 	store32(th + 4, load32(th + 4) + (uint32_t)(i * ti->gso_size));

@@ -19,8 +19,9 @@
 
 /* Offsets of one TCP super-packet. */
 struct tso_info {
-	size_t thoff;     /* TCP header offset (IP header length) */
-	size_t hdr_len;   /* IP + TCP headers */
+	size_t l2;        /* bytes before the IP header (0 for a TUN, 14 for a TAP) */
+	size_t thoff;     /* TCP header offset from the start (l2 + IP header length) */
+	size_t hdr_len;   /* l2 + IP + TCP headers: copied in front of every segment */
 	size_t gso_size;  /* payload bytes per segment */
 	size_t nsegs;     /* segments the payload makes */
 	int family;       /* AF_INET / AF_INET6 */
@@ -36,6 +37,12 @@ int tso_complete_csum(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len)
  * fit, gso_size 0), -EOPNOTSUPP (gso_type other than TCPV4/TCPV6). */
 int tso_parse(const struct virtio_net_hdr *vh, const uint8_t *pkt, size_t len,
 	      struct tso_info *out);
+/* tso_parse for a packet whose IP header starts l2 bytes in: an Ethernet
+ * frame from a TAP (l2 = 14). A non-zero l2 ends in the EtherType, which
+ * must name the IP version found (0x0800, 0x86dd); the l2 bytes go unchanged
+ * in front of every segment. */
+int tso_parse_l2(const struct virtio_net_hdr *vh, const uint8_t *pkt, size_t len, size_t l2,
+		 struct tso_info *out);
 
 /* Writes segments first .. first+count-1 (count <= nsegs - first) of the
  * super-packet: segment i at out + (i - first) * stride, complete with a

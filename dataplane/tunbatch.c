@@ -47,6 +47,8 @@ struct tunbatch {
 	size_t n_rx;
 	struct gro_group groups[TUNBATCH_RX_MAX];
 	struct iovec iov[GRO_MAX_SEGS + 1];
+	void (*rx_hook)(void *ctx);
+	void *rx_hook_ctx;
 };
 
 int tunbatch_create(struct tunbatch **out)
@@ -194,6 +196,18 @@ static void flush_pending(struct agent *a, const struct wg_env *env)
 		tunmode_arm_timer(a, b->pend[i].peer);
 	}
 	b->n_pend = 0;
+}
+
+uint8_t *tunbatch_super_buf(struct agent *a, size_t *cap)
+{
+	*cap = SEG_BUF_LEN;
+	return a->batch->seg_buf;
+}
+
+void tunbatch_set_rx_hook(struct agent *a, void (*fn)(void *ctx), void *ctx)
+{
+	a->batch->rx_hook = fn;
+	a->batch->rx_hook_ctx = ctx;
 }
 
 uint8_t *tunbatch_tx_slot(struct agent *a, size_t *cap)
@@ -359,6 +373,8 @@ void tunbatch_flush_rx(struct agent *a)
 	struct tunbatch *b = a->batch;
 	size_t ng;
 
+	if (b && b->rx_hook)
+		b->rx_hook(b->rx_hook_ctx);
 	if (!b || !b->n_rx)
 		return;
 	if (a->tun_tso) {

@@ -60,6 +60,16 @@ void tunbatch_queue_tx(struct agent *a, const struct wg_env *env, struct wg_peer
 		       size_t len);
 void tunbatch_flush_tx(struct agent *a, const struct wg_env *env);
 
+/* For a TUN-less (fabric) agent, which never calls tunbatch_handle_tun: the
+ * buffer the TUN path cuts super-packets into, free for reading TAP
+ * super-frames (*cap: its size, more than 64 KiB + AGENT_BUF_LEN). */
+uint8_t *tunbatch_super_buf(struct agent *a, size_t *cap);
+/* Asks for fn(ctx) at every tunbatch_flush_rx (each received datagram batch
+ * ends with one), so a caller queueing its own decrypted payloads (fabric
+ * mode's uplink TAPs) writes them while they are still in the receive buffer.
+ * One hook per batch: the last call wins; fn NULL removes it. */
+void tunbatch_set_rx_hook(struct agent *a, void (*fn)(void *ctx), void *ctx);
+
 /* Queues a decrypted packet for the TUN (data stays valid until the flush);
  * flushes first when the queue is full. */
 void tunbatch_queue_rx(struct agent *a, uint8_t *data, size_t len);

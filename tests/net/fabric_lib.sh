@@ -7,7 +7,9 @@
 #   fab_spec_*                     describe tenants/subnets/ports (below)
 #   fab_write_views                one host-view JSON per host, as the controller
 #                                  would compute it (controlplane/host_view.c)
-#   fab_agent_start h1             tenet-agent --state on h1 (UAPI name ${NET_P}h1)
+#   fab_agent_start h1             tenet-agent --state on h1 (UAPI name ${NET_P}h1),
+#                                  with $FAB_AGENT_ENV in its environment
+#   fab_xfer a1 a2 10.0.1.12       a checksummed bulk TCP transfer between containers
 #   fab_reload h1                  rewrite h1's view and SIGHUP its agent
 #
 # Ports are described as lines "id tenant subnet name host ip [mac|- [kind]]" in
@@ -17,6 +19,8 @@
 # "c-<port name>".
 
 FAB_PORT=51820
+# Environment words for fab_agent_start (e.g. "TENET_OFFLOAD=0").
+FAB_AGENT_ENV=""
 FAB_TENANTS=""
 FAB_SUBNETS=""
 FAB_PORTS=""
@@ -121,7 +125,7 @@ fab_agent_ready() { fab_sock_listening "$(fab_if "$1")" && uapi_answers "$(fab_i
 
 fab_agent_start() {
 	local h=$1
-	net_bg "$h" "agent-$h-$RANDOM" "$TENET_AGENT" --name "$h" --key "${FAB_KEY[$h]}" \
+	net_bg "$h" "agent-$h-$RANDOM" env $FAB_AGENT_ENV "$TENET_AGENT" --name "$h" --key "${FAB_KEY[$h]}" \
 		--state "$NET_TMP/$h.json" --state-dir "$NET_TMP/state-$h" --interface "$(fab_if "$h")" \
 		--listen-port "$FAB_PORT" --foreground
 	FAB_PID[$h]=$NET_BG_PID
@@ -176,4 +180,38 @@ fab_blocked() { ! nsx "c-$1" ping -n -c3 -i0.3 -W1 "$2" >/dev/null 2>&1; }
 # fab_stat HOST KEY : one counter of the agent's UAPI stats (0 if absent).
 fab_stat() {
 	tenet_stats "$(fab_if "$1")" | awk -F= -v k="$2" '$1 == k {v = $2} END {print v + 0}'
+}
+
+# fab_xfer FROM TO TO_IP : 24 MiB of random bytes over one TCP connection from
+# container FROM to container TO; the SHA-256 of what arrived must match.
+fab_xfer() {
+	local src="$NET_TMP/xfer.bin" out="$NET_TMP/xfer.out" want got pid
+	[ -s "$src" ] || head -c $((24 << 20)) /dev/urandom >"$src"
+	rm -f "$out"
+	net_bg "c-$2" "xfer-$RANDOM" "$NET_PY" -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 5301)); s.listen(1); s.settimeout(30)
+c, _ = s.accept(); c.settimeout(30)
+with open(sys.argv[2], "wb") as f:
+    while True:
+        b = c.recv(1 << 16)
+        if not b:
+            break
+        f.write(b)
+' "$3" "$out"
+	pid=$NET_BG_PID
+	wait_for 5 sh -c "ip netns exec $(ns_name "c-$2") ss -ltn | grep -q :5301" || { echo "    no listener"; return 1; }
+	net_run "c-$1" timeout 40 "$NET_PY" -c '
+import socket, sys
+c = socket.create_connection((sys.argv[1], 5301), timeout=30)
+with open(sys.argv[2], "rb") as f:
+    c.sendfile(f)
+c.close()
+' "$3" "$src" || { echo "    sender failed"; return 1; }
+	wait "$pid" 2>/dev/null
+	want=$(sha256sum <"$src" | cut -d" " -f1)
+	got=$(sha256sum <"$out" 2>/dev/null | cut -d" " -f1)
+	[ "$want" = "$got" ] || { echo "    $1 -> $2: $(stat -c %s "$out" 2>/dev/null) bytes arrived, checksum differs"; return 1; }
 }
