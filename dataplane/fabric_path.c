@@ -44,8 +44,10 @@
 /* The largest frame read from a vnet uplink: an Ethernet header (VLAN tag
  * allowed) before a 64 KiB IP super-packet. */
 #define SUPER_MAX (NETPKT_ETH_HLEN + 4 + 65535)
-/* A super-frame costs this much of the burst (a plain frame 1). */
-#define SUPER_COST 8
+/* A super-frame costs 1 + its segments / SEGS_PER_COST of the burst (a
+ * plain frame 1): a full one about 6, and a tiny gso_size (a container may
+ * ask for any) cannot make one read cost thousands of frames unaccounted. */
+#define SEGS_PER_COST 8
 
 static void count(struct fabric *f, enum fabric_drop d)
 {
@@ -189,8 +191,8 @@ static ssize_t read_frame(struct agent *a, int fd, uint8_t **buf, size_t *cap, b
 
 /* A TCP super-frame from a vnet uplink (not in tx_buf nor in a slot): each
  * segment is cut into the next send slot (into tx_buf when it is larger than
- * a slot) and handled as a frame read there. */
-static void send_super(struct fabric *f, struct fabric_uplink *up, const struct wg_env *env,
+ * a slot) and handled as a frame read there. Returns its cost. */
+static ssize_t send_super(struct fabric *f, struct fabric_uplink *up, const struct wg_env *env,
 		       const struct virtio_net_hdr *vh, const uint8_t *frame, size_t len)
 {
 	struct tso_info ti;
@@ -201,7 +203,7 @@ static void send_super(struct fabric *f, struct fabric_uplink *up, const struct 
 	if (tso_parse_l2(vh, frame, len, NETPKT_ETH_HLEN, &ti) < 0 ||
 	    ti.hdr_len + ti.gso_size > FRAME_MAX) {
 		f->tap.bad_vnet++;
-		return;
+		return 1;
 	}
 	f->tap.super_read++;
 	for (size_t i = 0; i < ti.nsegs; i++) {
@@ -215,6 +217,7 @@ static void send_super(struct fabric *f, struct fabric_uplink *up, const struct 
 		f->tap.segments++;
 		handle_frame(f, up, env, buf, cap, slot, seg_len);
 	}
+	return 1 + (ssize_t)(ti.nsegs / SEGS_PER_COST);
 }
 
 /* One read from a vnet uplink: the header, then the frame into the next send
@@ -249,8 +252,7 @@ static ssize_t read_vnet(struct fabric *f, struct fabric_uplink *up, const struc
 	if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
 		if (s != big) /* its segments go to the slot it lies in */
 			memcpy(big + FRAME_OFFSET, s + FRAME_OFFSET, len);
-		send_super(f, up, env, &vh, big + FRAME_OFFSET, len);
-		return SUPER_COST;
+		return send_super(f, up, env, &vh, big + FRAME_OFFSET, len);
 	}
 	if (tso_complete_csum(&vh, s + FRAME_OFFSET, len) < 0) {
 		f->tap.bad_vnet++;
