@@ -120,16 +120,23 @@ check_pair() {
 			ip netns exec "$bns" timeout 30 iperf3 -s -1 -p 5299 >/dev/null 2>&1 &
 			srv=$!
 			pids+=("$srv")
-			wait_for 5 ip netns exec "$bns" ss -Hltn "sport = :5299"
-			got=$(ip netns exec "$ans" timeout 20 iperf3 -c "$ip" -p 5299 -t 2 $dir -J 2>/dev/null |
+			# ss exits 0 with no match: look for a line.
+			wait_for 5 sh -c "ip netns exec $bns ss -Hltn 'sport = :5299' | grep -q ." ||
+				echo "    iperf3 server not listening within 5 s"
+			# The byte count, or why there is none (iperf3's own error).
+			got=$(ip netns exec "$ans" timeout 20 iperf3 -c "$ip" -p 5299 -t 2 $dir -J 2>&1 |
 				/usr/bin/python3 -c 'import json,sys
-try: print(int(json.load(sys.stdin)["end"]["sum_received"]["bytes"]))
-except Exception: print(0)')
+raw = sys.stdin.read()
+try: print(int(json.loads(raw)["end"]["sum_received"]["bytes"]))
+except Exception:
+    try: why = json.loads(raw).get("error", "")
+    except Exception: why = raw.strip().replace("\n", " ")[:200]
+    print("0 (%s)" % (why or "no result"))')
 			wait "$srv" 2>/dev/null
-			if [ "${got:-0}" -gt 10000000 ]; then
+			if [ "${got%% *}" -gt 10000000 ] 2>/dev/null; then
 				pass "$l iperf3 ${dir:-(a->b)} to $ip ($got bytes)"
 			else
-				fail "$l iperf3 ${dir:-(a->b)} to $ip" "${got:-0} bytes"
+				fail "$l iperf3 ${dir:-(a->b)} to $ip" "got ${got:-0} bytes"
 			fi
 		done
 	done
