@@ -15,6 +15,7 @@
 
 #include "dataplane/agent.h"
 #include "dataplane/agent_config.h"
+#include "dataplane/busypoll.h"
 #include "dataplane/config.h"
 #include "dataplane/daemon.h"
 #include "dataplane/fabric_agent.h"
@@ -52,6 +53,11 @@ static const char usage_text[] =
 	"      --no-offload          one frame per system call: no uplink TAP TSO/checksum\n"
 	"                            offload (no vnet header), no UDP GSO/GRO\n"
 	"                            (also TENET_OFFLOAD=0)\n"
+	"      --busy-poll US        after handling packets, keep polling for up to US\n"
+	"                            microseconds before sleeping (lower latency for\n"
+	"                            request/response traffic; an idle agent never\n"
+	"                            polls); 0 or off disables it. Default 100, at most\n"
+	"                            1000 (also TENET_BUSY_POLL=US|off)\n"
 	"\n"
 	"TUN mode:\n"
 	"Runs a classic WireGuard interface (a TUN device) from a wg-quick style\n"
@@ -66,6 +72,9 @@ static const char usage_text[] =
 	"                        the interface is up)\n"
 	"      --no-offload      one packet per system call: no TUN TSO/checksum offload,\n"
 	"                        no UDP GSO/GRO (also TENET_OFFLOAD=0)\n"
+	"      --busy-poll US    poll up to US microseconds after packet work before\n"
+	"                        sleeping (default 100, 0/off: never; also\n"
+	"                        TENET_BUSY_POLL=US|off)\n"
 	"  -h, --help            show this help\n"
 	"\n"
 	"The interface gets the file's Address lines, MTU (default 1420) and one route\n"
@@ -82,12 +91,14 @@ struct options {
 	const char *ifname;
 	bool foreground;
 	bool no_offload;
+	bool busy_poll_set;        /* --busy-poll given: overrides TENET_BUSY_POLL */
+	unsigned busy_poll_us;
 	bool fabric;               /* a fabric-mode option was given */
 	struct fabric_options fab;
 };
 
 /* Long-only options ("-n" is --name). */
-enum { OPT_SHOW_PUBLIC_KEY = 1000, OPT_STATE_DIR, OPT_NO_OFFLOAD };
+enum { OPT_SHOW_PUBLIC_KEY = 1000, OPT_STATE_DIR, OPT_NO_OFFLOAD, OPT_BUSY_POLL };
 
 /* false: not a fabric option. */
 static bool fabric_option(struct options *o, int c)
@@ -127,6 +138,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "interface", required_argument, NULL, 'i' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "no-offload", no_argument, NULL, OPT_NO_OFFLOAD },
+		{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "key", required_argument, NULL, 'k' },
@@ -159,6 +171,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NO_OFFLOAD:
 			o->no_offload = true;
+			break;
+		case OPT_BUSY_POLL:
+			if (busypoll_parse(optarg, &o->busy_poll_us) < 0) {
+				fprintf(stderr, "tenet-agent: --busy-poll wants off, on or 0..%d "
+					"microseconds, got \"%s\"\n", BUSYPOLL_MAX_US, optarg);
+				return -1;
+			}
+			o->busy_poll_set = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -260,6 +280,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_init_from_env();
+	if (o.busy_poll_set)
+		runtime_set_busy_poll(o.busy_poll_us);
 	if (o.fabric) {
 		o.fab.ifname = o.ifname;
 		o.fab.foreground = o.foreground;

@@ -3,17 +3,49 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <sched.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataplane/busypoll.h"
 #include "dataplane/log.h"
 #include "dataplane/tunbatch.h"
 #include "dataplane/tunif.h"
 #include "dataplane/tunmode.h"
 #include "dataplane/uapi.h"
+
+/* The busy-poll budget (busypoll.h): set by runtime_set_busy_poll, else
+ * from TENET_BUSY_POLL at the first runtime_run, else the default. One
+ * agent runs per process, so this is process state. */
+static struct {
+	bool set;
+	unsigned budget_us;
+	uint64_t io;             /* packet-readiness callbacks run so far */
+	event_callback_fn udp_cb;
+	event_callback_fn tun_cb;
+} rt;
+
+void runtime_set_busy_poll(unsigned budget_us)
+{
+	rt.set = true;
+	rt.budget_us = budget_us;
+}
+
+/* The packet callbacks go through these so the loop knows a pass did I/O. */
+static void on_udp(evutil_socket_t fd, short what, void *arg)
+{
+	rt.io++;
+	rt.udp_cb(fd, what, arg);
+}
+
+static void on_tun(evutil_socket_t fd, short what, void *arg)
+{
+	rt.io++;
+	rt.tun_cb(fd, what, arg);
+}
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -26,11 +58,10 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 static int add_udp_event(struct agent *a)
 {
-	event_callback_fn cb = a->batch ? tunbatch_on_udp_readable : tunmode_on_udp_readable;
-
+	rt.udp_cb = a->batch ? tunbatch_on_udp_readable : tunmode_on_udp_readable;
 	if (a->batch)
 		udp_enable_offloads(&a->udp);
-	a->udp_ev = event_new(a->base, a->udp.fd, EV_READ | EV_PERSIST, cb, a);
+	a->udp_ev = event_new(a->base, a->udp.fd, EV_READ | EV_PERSIST, on_udp, a);
 	if (!a->udp_ev || event_add(a->udp_ev, NULL) < 0)
 		return -ENOMEM;
 	return 0;
@@ -55,12 +86,11 @@ static int add_events(struct agent *a)
 {
 	static const int sigs[2] = { SIGINT, SIGTERM };
 
-	event_callback_fn tun_cb = a->batch ? tunbatch_on_tun_readable : tunmode_on_tun_readable;
-
+	rt.tun_cb = a->batch ? tunbatch_on_tun_readable : tunmode_on_tun_readable;
 	if (add_udp_event(a) < 0)
 		return -ENOMEM;
 	if (!a->no_tun) {
-		a->tun_ev = event_new(a->base, a->tun_fd, EV_READ | EV_PERSIST, tun_cb, a);
+		a->tun_ev = event_new(a->base, a->tun_fd, EV_READ | EV_PERSIST, on_tun, a);
 		if (!a->tun_ev || event_add(a->tun_ev, NULL) < 0)
 			return -ENOMEM;
 	}
@@ -147,9 +177,54 @@ int runtime_start(struct agent *a, const char *uapi_dir, char *err, size_t errle
 	return 0;
 }
 
+static bool loop_stopped(struct agent *a)
+{
+	return event_base_got_break(a->base) || event_base_got_exit(a->base);
+}
+
+/* Non-blocking passes while the budget lasts. Yielding between passes lets
+ * a task that shares this CPU (the peer agent, the application) run first:
+ * the poll only uses time nobody else wants. */
+static void spin(struct agent *a, struct busypoll *bp)
+{
+	uint64_t before;
+	bool io;
+
+	do {
+		sched_yield();
+		before = rt.io;
+		if (event_base_loop(a->base, EVLOOP_NONBLOCK) < 0 || loop_stopped(a))
+			return;
+		io = rt.io != before;
+	} while (busypoll_next(bp, io, agent_now()));
+}
+
 int runtime_run(struct agent *a)
 {
-	event_base_dispatch(a->base);
+	const char *env = getenv("TENET_BUSY_POLL");
+	struct busypoll bp;
+	uint64_t before;
+
+	if (!rt.set && (!env || busypoll_parse(env, &rt.budget_us) < 0)) {
+		if (env)
+			log_warn("agent", "TENET_BUSY_POLL=%s: not off/on/0..%d, using %d us", env,
+				 BUSYPOLL_MAX_US, BUSYPOLL_DEFAULT_US);
+		rt.budget_us = BUSYPOLL_DEFAULT_US;
+	}
+	busypoll_init(&bp, rt.budget_us);
+	if (!bp.budget_ns) {
+		event_base_dispatch(a->base);
+		return a->exit_status;
+	}
+	for (;;) {
+		before = rt.io;
+		if (event_base_loop(a->base, EVLOOP_ONCE) < 0 || loop_stopped(a))
+			break;
+		if (busypoll_begin(&bp, rt.io != before, agent_now()))
+			spin(a, &bp);
+		if (loop_stopped(a))
+			break;
+	}
 	return a->exit_status;
 }
 

@@ -16,9 +16,15 @@
  * says why. */
 int runtime_start(struct agent *a, const char *uapi_dir, char *err, size_t errlen);
 /* Runs until a signal, the TUN vanishing, or the UAPI socket being deleted.
+ * After a pass that handled packets it busy-polls for a bounded time
+ * (busypoll.h) before blocking again.
  * Returns the process exit status (0 on a signal). */
 int runtime_run(struct agent *a);
 void runtime_stop(struct agent *a);
+
+/* The busy-poll budget in microseconds (0: off; busypoll.h), overriding
+ * TENET_BUSY_POLL. Call before runtime_run. */
+void runtime_set_busy_poll(unsigned budget_us);
 
 /* Makes `s` the agent's UDP socket (listen_port changed), closing the old
  * one; s->fd is -1 afterwards. */
