@@ -30,6 +30,7 @@ COLUMNS = [
     ("udp64_kpps", "UDP 64B", "kpkt/s rx", "{:.1f}"),
     ("udp64_loss_pct", "UDP loss", "%", "{:.1f}"),
     ("rtt_avg_ms", "RTT avg", "ms", "{:.3f}"),
+    ("rtt_med_ms", "RTT med", "ms", "{:.3f}"),
     ("rtt_p99_ms", "RTT p99", "ms", "{:.3f}"),
     ("cpu_s_per_gb", "CPU", "s/GB", "{:.2f}"),
 ]
@@ -91,6 +92,7 @@ def ping_metrics(path, sent):
         return {"rtt_loss_pct": 100.0}
     times.sort()
     return {"rtt_avg_ms": statistics.fmean(times),
+            "rtt_med_ms": statistics.median(times),
             "rtt_p99_ms": percentile(times, 99),
             "rtt_loss_pct": 100.0 * max(0, sent - len(times)) / sent}
 
@@ -207,7 +209,7 @@ def compare(subject, base, veth):
             out[k] = r
     if base is not veth:
         v = veth["median"]
-        for k in ("rtt_avg_ms", "rtt_p99_ms"):
+        for k in ("rtt_avg_ms", "rtt_med_ms", "rtt_p99_ms"):
             if k in m and k in b and k in v:
                 added_s, added_b = m[k] - v[k], b[k] - v[k]
                 out[k + "_added"] = added_s
@@ -227,7 +229,7 @@ def print_ratios(name, base_label, r):
     if "cpu_s_per_gb" in r:
         parts.append("CPU/GB " + x("cpu_s_per_gb"))
     print("  {} vs {}: {}".format(name, base_label, ", ".join(parts)))
-    for k, what in (("rtt_avg_ms", "avg"), ("rtt_p99_ms", "p99")):
+    for k, what in (("rtt_avg_ms", "avg"), ("rtt_med_ms", "median"), ("rtt_p99_ms", "p99")):
         if k + "_added" in r:
             print("    added RTT {}: {:+.3f} ms vs {:+.3f} ms for {} ({})".format(
                 what, r[k + "_added"], r[k + "_added_base"], base_label,
