@@ -30,7 +30,6 @@
 
 #include "dataplane/fabric_frame.h"
 #include "dataplane/log.h"
-#include "dataplane/runtime.h"
 #include "dataplane/tso.h"
 #include "dataplane/tunbatch.h"
 #include "dataplane/tunmode.h"
@@ -285,7 +284,6 @@ void fabric_on_uplink_readable(int fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	runtime_note_io();
 	agent_env(&env);
 	for (int budget = FABRIC_BURST; budget > 0 && up->fd >= 0;) {
 		agent_env(&env);

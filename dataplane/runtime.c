@@ -34,11 +34,6 @@ void runtime_set_busy_poll(unsigned budget_us)
 	rt.budget_us = budget_us;
 }
 
-void runtime_note_io(void)
-{
-	rt.io++;
-}
-
 /* The packet callbacks go through these so the loop knows a pass did I/O. */
 static void on_udp(evutil_socket_t fd, short what, void *arg)
 {

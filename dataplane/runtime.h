@@ -26,11 +26,6 @@ void runtime_stop(struct agent *a);
  * TENET_BUSY_POLL. Call before runtime_run. */
 void runtime_set_busy_poll(unsigned budget_us);
 
-/* Called by a packet-readiness callback the runtime did not register (a
- * fabric uplink TAP): the pass did packet I/O, so the busy-poll follows it
- * as it follows the UDP socket and the TUN. */
-void runtime_note_io(void);
-
 /* Makes `s` the agent's UDP socket (listen_port changed), closing the old
  * one; s->fd is -1 afterwards. */
 void runtime_replace_udp(struct agent *a, struct udp_sock *s);
