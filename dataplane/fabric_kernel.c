@@ -93,36 +93,22 @@ void fabric_kernel_close_uplink(struct fabric_uplink *up)
 }
 
 /* With offloads (and the batch that sends what they hand over): a vnet TAP
- * that takes partial checksums and TCP super-frames from the bridge. A
- * kernel refusing the offloads keeps the header (frames then come whole);
- * one refusing the header gets a plain TAP. A plain TAP has the offloads
- * turned off: a persistent TAP keeps what an earlier run set, and without
- * the header super-frames could not be told apart. IFF_VNET_HDR is the
- * opener's choice, not the creator's, so an adopted TAP takes either. */
+ * that takes partial checksums and TCP super-frames from the bridge, with
+ * tap_open_offloaded's fallbacks. IFF_VNET_HDR is the opener's choice, not
+ * the creator's, so an adopted TAP takes either. */
 static int open_tap(struct fabric *f, struct fabric_uplink *up)
 {
-	int fd = -1, rc;
+	struct tap_offload got;
+	int fd = tap_open_offloaded(TAP_KIND_TAP, up->name, f->a->offload && f->a->batch, NULL, &got);
 
-	up->vnet = up->tso = false;
-	if (f->a->offload && f->a->batch) {
-		fd = tap_open_flags(TAP_KIND_TAP, up->name, TAP_F_VNET_HDR, NULL);
-		if (fd < 0)
-			log_warn("fabric", "%s: no virtio_net_hdr support (%s): offloads off", up->name,
-				 strerror(-fd));
-	}
-	if (fd >= 0) {
-		up->vnet = true;
-		rc = tap_tun_set_offload(fd, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6);
-		if (rc == 0)
-			up->tso = true;
-		else
-			log_warn("fabric", "%s: TUNSETOFFLOAD refused (%s): one frame at a time", up->name,
-				 strerror(-rc));
-	} else {
-		fd = tap_open(TAP_KIND_TAP, up->name, NULL);
-		if (fd >= 0 && (rc = tap_tun_set_offload(fd, 0)) < 0)
-			log_debug("fabric", "%s: offloads not cleared: %s", up->name, strerror(-rc));
-	}
+	if (got.vnet_err)
+		log_warn("fabric", "%s: no virtio_net_hdr support (%s): offloads off", up->name,
+			 strerror(-got.vnet_err));
+	if (got.tso_err)
+		log_warn("fabric", "%s: TUNSETOFFLOAD refused (%s): one frame at a time", up->name,
+			 strerror(-got.tso_err));
+	up->vnet = got.vnet;
+	up->tso = got.tso;
 	if (fd >= 0)
 		log_info("fabric", "uplink %s: offloads %s", up->name,
 			 up->tso ? "tso" : up->vnet ? "vnet" : "off");

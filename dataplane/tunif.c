@@ -89,26 +89,17 @@ static int configure(struct agent *a, char *err, size_t errlen)
  * then come whole, one by one); one refusing the header gets a plain TUN. */
 static int open_tun(struct agent *a, char name[IFNAMSIZ])
 {
-	int fd = -1, rc;
+	struct tap_offload got;
+	int fd = tap_open_offloaded(TAP_KIND_TUN, a->ifname, a->offload, name, &got);
 
-	a->tun_vnet = a->tun_tso = false;
-	if (a->offload) {
-		fd = tap_open_flags(TAP_KIND_TUN, a->ifname, TAP_F_VNET_HDR, name);
-		if (fd < 0)
-			log_warn("tun", "%s: no virtio_net_hdr support (%s): offloads off", a->ifname,
-				 strerror(-fd));
-	}
-	if (fd >= 0) {
-		a->tun_vnet = true;
-		rc = tap_tun_set_offload(fd, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6);
-		if (rc == 0)
-			a->tun_tso = true;
-		else
-			log_warn("tun", "%s: TUNSETOFFLOAD refused (%s): one packet at a time",
-				 a->ifname, strerror(-rc));
-	} else {
-		fd = tap_open(TAP_KIND_TUN, a->ifname, name);
-	}
+	if (got.vnet_err)
+		log_warn("tun", "%s: no virtio_net_hdr support (%s): offloads off", a->ifname,
+			 strerror(-got.vnet_err));
+	if (got.tso_err)
+		log_warn("tun", "%s: TUNSETOFFLOAD refused (%s): one packet at a time", a->ifname,
+			 strerror(-got.tso_err));
+	a->tun_vnet = got.vnet;
+	a->tun_tso = got.tso;
 	if (fd >= 0)
 		a->tun_fd = fd;
 	return fd < 0 ? fd : 0;

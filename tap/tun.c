@@ -77,3 +77,26 @@ int tap_tun_set_offload(int fd, unsigned tun_f_flags)
 		return -errno;
 	return 0;
 }
+
+int tap_open_offloaded(enum tap_kind kind, const char *name, bool want, char out_name[IFNAMSIZ],
+		       struct tap_offload *got)
+{
+	int fd = -1;
+
+	*got = (struct tap_offload){ 0 };
+	if (want) {
+		fd = tap_open_flags(kind, name, TAP_F_VNET_HDR, out_name);
+		if (fd < 0)
+			got->vnet_err = fd;
+	}
+	if (fd >= 0) {
+		got->vnet = true;
+		got->tso_err = tap_tun_set_offload(fd, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6);
+		got->tso = got->tso_err == 0;
+		return fd;
+	}
+	fd = tap_open(kind, name, out_name);
+	if (fd >= 0)
+		(void)tap_tun_set_offload(fd, 0); /* best effort: a fresh device has none */
+	return fd;
+}

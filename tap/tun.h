@@ -3,6 +3,7 @@
 #define TAP_TUN_H
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 enum tap_kind { TAP_KIND_TUN, TAP_KIND_TAP };
@@ -29,5 +30,22 @@ int tap_open_flags(enum tap_kind kind, const char *name, unsigned flags, char ou
  * header size to struct virtio_net_hdr's. 0 turns them off. Errors: negative
  * errno (-EINVAL: a bit the kernel does not know). */
 int tap_tun_set_offload(int fd, unsigned tun_f_flags);
+
+/* What tap_open_offloaded obtained, and why not the rest (0: not refused). */
+struct tap_offload {
+	bool vnet;     /* packets carry a struct virtio_net_hdr */
+	bool tso;      /* ... and may be TCP super-packets with partial checksums */
+	int vnet_err;  /* negative errno: the header was refused */
+	int tso_err;   /* negative errno: TUNSETOFFLOAD was refused */
+};
+
+/* Opens kind/name as tap_open, with the kernel's TCP offloads when `want`
+ * (header, then CSUM|TSO4|TSO6). A kernel refusing the offloads leaves the
+ * header (packets come whole, one by one); one refusing the header, or
+ * !want, gives a plain device with its offloads cleared: a persistent device
+ * keeps what an earlier opener set, and without the header super-packets
+ * could not be told apart. Returns the fd or a negative errno. */
+int tap_open_offloaded(enum tap_kind kind, const char *name, bool want, char out_name[IFNAMSIZ],
+		       struct tap_offload *got);
 
 #endif

@@ -105,6 +105,30 @@ static void test_vnet_hdr(void **state)
 	close(fd);
 }
 
+/* The offload negotiation both agents use: header and TSO when wanted and
+ * granted, a plain device otherwise; the same TAP reopened either way. */
+static void test_open_offloaded(void **state)
+{
+	struct tap_offload got;
+	char name[IFNAMSIZ];
+	int fd;
+
+	(void)state;
+	NEED_NETNS();
+	fd = tap_open_offloaded(TAP_KIND_TAP, "h3off", true, name, &got);
+	assert_true(fd >= 0);
+	assert_true(got.vnet && got.tso);
+	assert_int_equal(got.vnet_err, 0);
+	assert_int_equal(got.tso_err, 0);
+	assert_true(iff_of(fd) & IFF_VNET_HDR);
+	close(fd);
+	fd = tap_open_offloaded(TAP_KIND_TUN, "h3off2", false, name, &got);
+	assert_true(fd >= 0);
+	assert_false(got.vnet || got.tso);
+	assert_false(iff_of(fd) & IFF_VNET_HDR);
+	close(fd);
+}
+
 static void test_multi_queue(void **state)
 {
 	char name[IFNAMSIZ], name2[IFNAMSIZ];
@@ -187,6 +211,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_no_pi_data_path, tap_test_nl_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vnet_hdr, tap_test_nl_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_offloaded, tap_test_nl_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multi_queue, tap_test_nl_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flags_invalid_and_kernel_names, tap_test_nl_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_persist, tap_test_nl_setup, teardown),
