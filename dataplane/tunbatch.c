@@ -316,10 +316,7 @@ void tunbatch_on_tun_readable(int fd, short what, void *arg)
 		if (n < 0 && errno == EAGAIN)
 			break;
 		if (n <= 0) {
-			log_error("tun", "%s: read failed (%s): device gone, stopping", a->ifname,
-				  n < 0 ? strerror(errno) : "end of file");
-			a->exit_status = 1;
-			event_base_loopbreak(a->base);
+			tunmode_tun_gone(a, n);
 			break;
 		}
 		if ((size_t)n < sizeof(vh)) {

@@ -333,6 +333,14 @@ void tunmode_arm_timer(struct agent *a, struct wg_peer *peer)
 
 /* ---- readiness callbacks ------------------------------------------------ */
 
+void tunmode_tun_gone(struct agent *a, ssize_t n)
+{
+	log_error("tun", "%s: read failed (%s): device gone, stopping", a->ifname,
+		  n < 0 ? strerror(errno) : "end of file");
+	a->exit_status = 1;
+	event_base_loopbreak(a->base);
+}
+
 void tunmode_on_tun_readable(int fd, short what, void *arg)
 {
 	struct agent *a = arg;
@@ -347,10 +355,7 @@ void tunmode_on_tun_readable(int fd, short what, void *arg)
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
-			log_error("tun", "%s: read failed (%s): device gone, stopping", a->ifname,
-				  n < 0 ? strerror(errno) : "end of file");
-			a->exit_status = 1;
-			event_base_loopbreak(a->base);
+			tunmode_tun_gone(a, n);
 			return;
 		}
 		agent_env(&env);

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "dataplane/agent.h"
 
@@ -68,6 +69,9 @@ void tunmode_run_timers(struct agent *a, struct wg_peer *peer);
  * packets per call so one busy source cannot starve the others. A TUN read
  * error other than EAGAIN (the device was deleted) stops the loop. */
 void tunmode_on_tun_readable(int fd, short what, void *arg);
+/* A TUN read returned n <= 0 other than EINTR/EAGAIN: the device is gone, so
+ * the agent stops with exit status 1. */
+void tunmode_tun_gone(struct agent *a, ssize_t n);
 void tunmode_on_udp_readable(int fd, short what, void *arg);
 
 #endif
