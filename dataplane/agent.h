@@ -105,6 +105,7 @@ struct agent {
 	bool tun_vnet;                 /* each TUN packet comes after a virtio_net_hdr */
 	bool tun_tso;                  /* the TUN takes and gives TCP super-packets */
 	struct tunbatch *batch;        /* offload front end (tunbatch.h); NULL: one packet per call */
+	bool local_written;            /* a packet went to the TUN/TAP since the flag was cleared */
 
 	/* Fabric mode (dataplane/FABRIC.md): no TUN; decrypted payloads go to
 	 * on_data instead of the TUN, and the UAPI stats answer gains the

@@ -96,7 +96,7 @@ void wg_aead_seal(struct wg_aead_ctx *ctx, const uint8_t key[WG_KEY_LEN], uint64
 
 	make_nonce(nonce, counter);
 #ifdef TENET_HAVE_LIBCRYPTO
-	if (ctx) {
+	if (ctx && len >= WG_AEAD_SMALL) {
 		int rc = evp_seal((EVP_CIPHER_CTX *)ctx, nonce, buf, len, tag);
 
 		if (rc == 1)
@@ -120,7 +120,7 @@ bool wg_aead_open(struct wg_aead_ctx *ctx, const uint8_t key[WG_KEY_LEN], uint64
 
 	make_nonce(nonce, counter);
 #ifdef TENET_HAVE_LIBCRYPTO
-	if (ctx) {
+	if (ctx && len >= WG_AEAD_SMALL) {
 		int rc = evp_open((EVP_CIPHER_CTX *)ctx, nonce, buf, len, tag);
 
 		if (rc >= 0)

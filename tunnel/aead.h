@@ -8,7 +8,14 @@
  * the 2-vCPU build machine). Without a context (no libcrypto, or it could
  * not be allocated) libsodium does the work from the raw key: the two give
  * the same bytes. Contexts are used by one thread at a time, like the rest
- * of the engine. */
+ * of the engine.
+ *
+ * Messages shorter than WG_AEAD_SMALL go to libsodium even with a context:
+ * re-initialising an EVP context per message costs more than libsodium's
+ * one call for them (0.33 vs 0.44 us at 64 bytes, even at 256, hot), and
+ * far more for the first message after the agent slept (libcrypto's longer
+ * code path comes back from a cold cache: 20 us against 9 us for route,
+ * seal and queue of one echo request, measured in the agent). */
 #ifndef TUNNEL_AEAD_H
 #define TUNNEL_AEAD_H
 
@@ -19,6 +26,8 @@
 #include "tunnel/messages.h"
 
 struct wg_aead_ctx;
+
+#define WG_AEAD_SMALL 256
 
 /* A context for key, for sealing (encrypt true) or opening; NULL when the
  * fast implementation is absent or out of memory. */

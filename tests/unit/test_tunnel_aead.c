@@ -1,6 +1,7 @@
 /* The transport AEAD (tunnel/aead.h): the fast context path and the
- * libsodium path give the same bytes for every length and counter, each
- * opens what the other sealed, and a flipped bit anywhere is refused. When
+ * libsodium path give the same bytes for every length and counter (on both
+ * sides of WG_AEAD_SMALL, where a context stops being used), each opens
+ * what the other sealed, and a flipped bit anywhere is refused. When
  * the build has no libcrypto the context is NULL and both sides are
  * libsodium (the test then checks the fallback alone). */
 #include <setjmp.h>
@@ -14,7 +15,10 @@
 
 #include "tunnel/aead.h"
 
-static const size_t lens[] = { 0, 1, 15, 16, 17, 63, 64, 65, 1419, 1420, 1424, 9000, 65535 };
+static const size_t lens[] = {
+	0, 1, 15, 16, 17, 63, 64, 65, WG_AEAD_SMALL - 1, WG_AEAD_SMALL, WG_AEAD_SMALL + 1,
+	1419, 1420, 1424, 9000, 65535,
+};
 static uint8_t a[65536], b[65536], plain[65536];
 
 static void same_bytes_both_ways(void **state)
