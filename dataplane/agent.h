@@ -105,7 +105,20 @@ struct agent {
 	bool tun_vnet;                 /* each TUN packet comes after a virtio_net_hdr */
 	bool tun_tso;                  /* the TUN takes and gives TCP super-packets */
 	struct tunbatch *batch;        /* offload front end (tunbatch.h); NULL: one packet per call */
-	bool local_written;            /* a packet went to the TUN/TAP since the flag was cleared */
+
+	/* Packet loop (runtime.c). io_passes counts packet callbacks, so the
+	 * busy-poll knows a pass did I/O. A write to the local side (TUN or
+	 * an uplink TAP) sets local_written: the kernel often answers it at
+	 * once (an echo reply, a TCP ACK), so the UDP callback reads the local
+	 * side before the loop polls again. */
+	uint64_t io_passes;
+	uint64_t local_reads;          /* packets/frames read from the TUN or the uplinks */
+	uint64_t local_polls;          /* reads after a write (UAPI stats) */
+	uint64_t local_poll_packets;   /* ... and the packets they found */
+	bool local_written;
+	void (*udp_cb)(int fd, short what, void *arg);
+	void (*tun_cb)(int fd, short what, void *arg);
+	void (*poll_local)(struct agent *a); /* fabric: the uplinks written; NULL: the TUN */
 
 	/* Fabric mode (dataplane/FABRIC.md): no TUN; decrypted payloads go to
 	 * on_data instead of the TUN, and the UAPI stats answer gains the

@@ -58,6 +58,7 @@ int fabric_create(struct agent *a, const char *self, uint64_t hash_seed, struct 
 	a->no_tun = true;
 	a->on_data = fabric_on_data;
 	a->extra_stats = fabric_format_stats;
+	a->poll_local = fabric_poll_written;
 	*out = f;
 	return 0;
 }
@@ -85,6 +86,7 @@ void fabric_destroy(struct fabric *f)
 		f->a->fabric = NULL;
 		f->a->on_data = NULL;
 		f->a->extra_stats = NULL;
+		f->a->poll_local = NULL;
 	}
 	free(f);
 }

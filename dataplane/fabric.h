@@ -67,6 +67,7 @@ struct fabric_uplink {
 	bool tso;                     /* ... and TCP super-frames (TUNSETOFFLOAD took) */
 	struct event *ev;
 	unsigned gen;                 /* the apply that last wanted it */
+	bool written;                 /* a frame went in since fabric_poll_written */
 };
 
 struct fabric {
@@ -129,6 +130,8 @@ void fabric_handle_uplink_frame(struct fabric *f, struct fabric_uplink *up, cons
 void fabric_on_data(struct agent *a, struct wg_peer *peer, uint8_t *data, size_t len);
 /* libevent callback of an uplink fd (arg: struct fabric_uplink *). */
 void fabric_on_uplink_readable(int fd, short what, void *arg);
+/* Reads the uplinks written since the last call (agent.h: poll_local). */
+void fabric_poll_written(struct agent *a);
 /* The agent's extra_stats: drop_fabric_<name>, drop_vswitch_<reason>,
  * vswitch_<action> counters. */
 void fabric_format_stats(struct agent *a, struct uapi_buf *out);

@@ -10,8 +10,14 @@
 
 static const struct virtio_net_hdr no_offload;
 
-void fabric_uplink_write(struct fabric *f, const struct fabric_uplink *up, const uint8_t *frame,
-			 size_t len)
+/* The agent reads an uplink it wrote to before polling again (agent.h). */
+static void mark_written(struct fabric *f, struct fabric_uplink *up)
+{
+	up->written = true;
+	f->a->local_written = true;
+}
+
+void fabric_uplink_write(struct fabric *f, struct fabric_uplink *up, const uint8_t *frame, size_t len)
 {
 	struct iovec iov[2] = {
 		{ .iov_base = (void *)&no_offload, .iov_len = sizeof(no_offload) },
@@ -25,6 +31,8 @@ void fabric_uplink_write(struct fabric *f, const struct fabric_uplink *up, const
 	}
 	if (writev(up->fd, iov + skip, 2 - (int)skip) != (ssize_t)(len + (skip ? 0 : sizeof(no_offload))))
 		f->drops[FABRIC_DROP_TAP_WRITE]++;
+	else
+		mark_written(f, up);
 }
 
 static void rx_hook(void *ctx)
@@ -52,7 +60,7 @@ void fabric_rx_queue(struct fabric *f, struct fabric_uplink *up, uint8_t *frame,
 
 /* One group of a run: its first frame (merged headers when count > 1), then
  * the payloads of the others, in one write. */
-static void write_group(struct fabric *f, const struct fabric_uplink *up, const struct gro_pkt *p,
+static void write_group(struct fabric *f, struct fabric_uplink *up, const struct gro_pkt *p,
 			const struct gro_group *g)
 {
 	struct fabric_rxq *q = &f->rxq;
@@ -76,6 +84,7 @@ static void write_group(struct fabric *f, const struct fabric_uplink *up, const 
 		f->drops[FABRIC_DROP_TAP_WRITE] += g->count;
 		return;
 	}
+	mark_written(f, up);
 	if (g->count > 1) {
 		f->tap.super_written++;
 		f->tap.merged += g->count;

@@ -45,8 +45,7 @@ struct fabric_tap_stats {
 
 /* Writes one whole frame (checksums complete) to `up`, behind a zero
  * virtio_net_hdr when the uplink carries one; counts a failure. */
-void fabric_uplink_write(struct fabric *f, const struct fabric_uplink *up, const uint8_t *frame,
-			 size_t len);
+void fabric_uplink_write(struct fabric *f, struct fabric_uplink *up, const uint8_t *frame, size_t len);
 /* Queues frame (it must stay valid and writable until the flush, which
  * rewrites merged headers in place) for `up`. Without a batch (offloads off)
  * the frame is written at once. A full queue is flushed first. */

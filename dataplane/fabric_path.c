@@ -107,7 +107,7 @@ static void handle_frame(struct fabric *f, struct fabric_uplink *up, const struc
 		fabric_uplink_write(f, up, res.frame, res.len);
 		break;
 	case VSWITCH_TO_UPLINK:
-		fabric_uplink_write(f, (const struct fabric_uplink *)res.uplink, res.frame, res.len);
+		fabric_uplink_write(f, (struct fabric_uplink *)res.uplink, res.frame, res.len);
 		break;
 	case VSWITCH_TO_HOST:
 		send_to_host(f, env, res.host, res.vni, res.frame, res.len, buf, cap, slot);
@@ -154,7 +154,7 @@ void fabric_on_data(struct agent *a, struct wg_peer *peer, uint8_t *data, size_t
 		return;
 	}
 	fabric_rx_flush(f); /* order */
-	fabric_uplink_write(f, (const struct fabric_uplink *)res.uplink, res.frame, res.len);
+	fabric_uplink_write(f, (struct fabric_uplink *)res.uplink, res.frame, res.len);
 }
 
 /* One frame into *buf at FRAME_OFFSET: the batch's next send slot when there
@@ -284,6 +284,7 @@ void fabric_on_uplink_readable(int fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	f->a->io_passes++;
 	agent_env(&env);
 	for (int budget = FABRIC_BURST; budget > 0 && up->fd >= 0;) {
 		agent_env(&env);
@@ -300,9 +301,25 @@ void fabric_on_uplink_readable(int fd, short what, void *arg)
 			}
 			break;
 		}
+		f->a->local_reads++;
 		budget -= (int)n;
 	}
 	tunbatch_flush_tx(f->a, &env);
+}
+
+void fabric_poll_written(struct agent *a)
+{
+	struct fabric *f = a->fabric;
+	struct fabric_uplink *up;
+
+	for (size_t i = 0; f && i < f->n_uplinks; i++) {
+		up = f->uplinks[i];
+		if (!up->written)
+			continue;
+		up->written = false;
+		if (up->fd >= 0)
+			fabric_on_uplink_readable(up->fd, EV_READ, up);
+	}
 }
 
 void fabric_format_stats(struct agent *a, struct uapi_buf *out)

@@ -18,14 +18,11 @@
 #include "dataplane/uapi.h"
 
 /* The busy-poll budget (busypoll.h): set by runtime_set_busy_poll, else
- * from TENET_BUSY_POLL at the first runtime_run, else the default. One
- * agent runs per process, so this is process state. */
+ * from TENET_BUSY_POLL at the first runtime_run, else the default. A
+ * process option, like the log level. */
 static struct {
 	bool set;
 	unsigned budget_us;
-	uint64_t io;             /* packet-readiness callbacks run so far */
-	event_callback_fn udp_cb;
-	event_callback_fn tun_cb;
 } rt;
 
 void runtime_set_busy_poll(unsigned budget_us)
@@ -34,17 +31,41 @@ void runtime_set_busy_poll(unsigned budget_us)
 	rt.budget_us = budget_us;
 }
 
+/* What the UDP callback wrote to the local side is read back at once: an
+ * answer the kernel made while taking the write (an echo reply, an ACK)
+ * goes out in this pass instead of after another poll. Non-blocking: with
+ * nothing there it costs one read that finds the queue empty. */
+static void poll_local(struct agent *a)
+{
+	uint64_t before = a->local_reads;
+
+	a->local_written = false;
+	if (a->poll_local)
+		a->poll_local(a);
+	else if (!a->no_tun && a->tun_fd >= 0)
+		a->tun_cb(a->tun_fd, EV_READ, a);
+	a->local_polls++;
+	a->local_poll_packets += a->local_reads - before;
+}
+
 /* The packet callbacks go through these so the loop knows a pass did I/O. */
 static void on_udp(evutil_socket_t fd, short what, void *arg)
 {
-	rt.io++;
-	rt.udp_cb(fd, what, arg);
+	struct agent *a = arg;
+
+	a->io_passes++;
+	a->local_written = false;
+	a->udp_cb(fd, what, arg);
+	if (a->local_written)
+		poll_local(a);
 }
 
 static void on_tun(evutil_socket_t fd, short what, void *arg)
 {
-	rt.io++;
-	rt.tun_cb(fd, what, arg);
+	struct agent *a = arg;
+
+	a->io_passes++;
+	a->tun_cb(fd, what, arg);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -58,7 +79,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 static int add_udp_event(struct agent *a)
 {
-	rt.udp_cb = a->batch ? tunbatch_on_udp_readable : tunmode_on_udp_readable;
+	a->udp_cb = a->batch ? tunbatch_on_udp_readable : tunmode_on_udp_readable;
 	if (a->batch)
 		udp_enable_offloads(&a->udp);
 	a->udp_ev = event_new(a->base, a->udp.fd, EV_READ | EV_PERSIST, on_udp, a);
@@ -86,7 +107,7 @@ static int add_events(struct agent *a)
 {
 	static const int sigs[2] = { SIGINT, SIGTERM };
 
-	rt.tun_cb = a->batch ? tunbatch_on_tun_readable : tunmode_on_tun_readable;
+	a->tun_cb = a->batch ? tunbatch_on_tun_readable : tunmode_on_tun_readable;
 	if (add_udp_event(a) < 0)
 		return -ENOMEM;
 	if (!a->no_tun) {
@@ -192,10 +213,10 @@ static void spin(struct agent *a, struct busypoll *bp)
 
 	do {
 		sched_yield();
-		before = rt.io;
+		before = a->io_passes;
 		if (event_base_loop(a->base, EVLOOP_NONBLOCK) < 0 || loop_stopped(a))
 			return;
-		io = rt.io != before;
+		io = a->io_passes != before;
 	} while (busypoll_next(bp, io, agent_now()));
 }
 
@@ -217,10 +238,10 @@ int runtime_run(struct agent *a)
 		return a->exit_status;
 	}
 	for (;;) {
-		before = rt.io;
+		before = a->io_passes;
 		if (event_base_loop(a->base, EVLOOP_ONCE) < 0 || loop_stopped(a))
 			break;
-		if (busypoll_begin(&bp, rt.io != before, agent_now()))
+		if (busypoll_begin(&bp, a->io_passes != before, agent_now()))
 			spin(a, &bp);
 		if (loop_stopped(a))
 			break;

@@ -319,6 +319,7 @@ void tunbatch_on_tun_readable(int fd, short what, void *arg)
 			tunmode_tun_gone(a, n);
 			break;
 		}
+		a->local_reads++;
 		if ((size_t)n < sizeof(vh)) {
 			agent_count_drop(a, AGENT_DROP_BAD_TUN_PACKET, 1);
 			continue;
@@ -363,6 +364,8 @@ static void write_group(struct agent *a, const struct gro_group *g)
 		want += b->iov[k].iov_len;
 	if (writev(a->tun_fd, b->iov, (int)n) != (ssize_t)want)
 		agent_count_drop(a, AGENT_DROP_TUN_WRITE, g->count);
+	else
+		a->local_written = true;
 }
 
 void tunbatch_flush_rx(struct agent *a)

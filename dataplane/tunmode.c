@@ -214,6 +214,8 @@ static void deliver(struct agent *a, struct wg_peer *peer, uint8_t *data, size_t
 		tunbatch_queue_rx(a, data, ip.len);
 	else if (a->tun_fd < 0 || write(a->tun_fd, data, ip.len) != (ssize_t)ip.len)
 		agent_count_drop(a, AGENT_DROP_TUN_WRITE, 1);
+	else
+		a->local_written = true;
 }
 
 static bool is_handshake(const uint8_t *buf, size_t len)
@@ -358,6 +360,7 @@ void tunmode_on_tun_readable(int fd, short what, void *arg)
 			tunmode_tun_gone(a, n);
 			return;
 		}
+		a->local_reads++;
 		agent_env(&env);
 		tunmode_handle_tun_packet(a, &env, a->tx_buf, (size_t)n, AGENT_BUF_LEN);
 	}

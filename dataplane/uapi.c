@@ -241,6 +241,8 @@ void uapi_stats(struct agent *a, struct uapi_buf *out)
 		uapi_buf_printf(out, "drop_%s=%" PRIu64 "\n", wg_drop_reason_name((enum wg_drop_reason)r), engine[r]);
 	for (int d = 0; d < AGENT_DROP__COUNT; d++)
 		uapi_buf_printf(out, "drop_%s=%" PRIu64 "\n", agent_drop_name((enum agent_drop)d), a->drops[d]);
+	uapi_buf_printf(out, "local_polls=%" PRIu64 "\nlocal_poll_packets=%" PRIu64 "\n", a->local_polls,
+			a->local_poll_packets);
 	if (a->extra_stats)
 		a->extra_stats(a, out);
 	finish_response(out);

@@ -255,6 +255,18 @@ offload_on() {
 	[ "$(fab_stat h1 drop_fabric_tap_bad_vnet)" = 0 ] || { echo "    bad vnet headers counted"; return 1; }
 }
 fab_step "fabric: uplink offloads on: checksummed transfers both ways use super-frames" offload_on
+
+# The agent that writes an echo request to its uplink reads the reply the
+# container made while the write went through, before it polls again.
+answered_in_pass() {
+	local before after
+	before=$(fab_stat h2 local_poll_packets)
+	nsx c-a1 ping -n -q -c 10 -i 0.05 -W 2 10.0.1.12 >/dev/null || { echo "    a1 -> a2 pings lost"; return 1; }
+	after=$(fab_stat h2 local_poll_packets)
+	echo "    h2 read $((after - before)) of 10 replies right after writing the request"
+	[ "$after" -gt "$before" ]
+}
+fab_step "fabric: an answer made during the uplink write is read in the same pass" answered_in_pass
 restart_h1() {
 	FAB_AGENT_ENV=$1
 	fab_agent_kill h1
