@@ -168,13 +168,13 @@ b_iface_ready() {
 	ip -n "$1" -o addr show dev "$2" 2>/dev/null | grep -qF " ${3%/*}/"
 }
 
-# b_tenet_side NS IFACE KEY ADDR PEER_PUB PEER_ALLOWED PEER_ENDPOINT
+# b_tenet_side NS IFACE KEY ADDR PEER_PUB PEER_ALLOWED PEER_ENDPOINT (port B_TENET_PORT, 51820)
 b_tenet_side() {
 	local ns=$1 ifc=$2 conf="$B_TMP/$2.conf"
 	(umask 077; cat >"$conf" <<EOF
 [Interface]
 PrivateKey = $3
-ListenPort = 51820
+ListenPort = ${B_TENET_PORT:-51820}
 Address = $4
 MTU = $B_MTU
 
