@@ -13,6 +13,24 @@ WG_SOCK_DIR=/var/run/wireguard
 
 b_log() { echo "bench: $*" >&2; }
 
+# b_names DEFAULT_PREFIX : B_P (BENCH_PREFIX, else DEFAULT_PREFIX, then the
+# PID modulo 10^5), the namespace names B_NS_A/B_NS_B and the temp dir B_TMP.
+# Fails, saying why, on a prefix that is not 1-4 lowercase letters/digits.
+b_names() {
+	local prefix=${BENCH_PREFIX:-$1}
+	case "$prefix" in '' | *[!a-z0-9]*)
+		b_log "BENCH_PREFIX must be lowercase letters/digits"
+		return 1
+		;;
+	esac
+	[ "${#prefix}" -le 4 ] || { b_log "BENCH_PREFIX longer than 4 characters"; return 1; }
+	# <prefix><pid mod 10^5>-ta: at most 12 characters, under IFNAMSIZ.
+	B_P="$prefix$(($$ % 100000))"
+	B_NS_A="$B_P-a"
+	B_NS_B="$B_P-b"
+	B_TMP=$(mktemp -d "/tmp/$B_P.XXXXXX")
+}
+
 # --- processes -------------------------------------------------------------
 
 # b_alive PID : running and not a zombie.

@@ -77,14 +77,7 @@ B_OUT=$B_BUILD/bench
 B_RAW=$B_OUT/raw
 B_HZ=$(getconf CLK_TCK)
 
-B_PREFIX=${BENCH_PREFIX:-b}
-case "$B_PREFIX" in '' | *[!a-z0-9]*) die "BENCH_PREFIX must be lowercase letters/digits" ;; esac
-[ "${#B_PREFIX}" -le 4 ] || die "BENCH_PREFIX longer than 4 characters"
-# <prefix><pid mod 10^5>-ta: at most 12 characters, under IFNAMSIZ.
-B_P="$B_PREFIX$(($$ % 100000))"
-B_NS_A="$B_P-a"
-B_NS_B="$B_P-b"
-B_TMP=$(mktemp -d "/tmp/$B_P.XXXXXX")
+b_names b || exit 2
 B_START=$(date +%s)
 
 on_exit() {

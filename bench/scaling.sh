@@ -32,13 +32,7 @@ case "$B_BUILD" in /*) ;; *) B_BUILD="$B_ROOT/$B_BUILD" ;; esac
 B_AGENT=$B_BUILD/tenet-agent
 [ -x "$B_AGENT" ] || die "$B_AGENT not built (make)"
 B_MTU=1420
-B_PREFIX=${BENCH_PREFIX:-s}
-case "$B_PREFIX" in '' | *[!a-z0-9]*) die "BENCH_PREFIX must be lowercase letters/digits" ;; esac
-[ "${#B_PREFIX}" -le 4 ] || die "BENCH_PREFIX longer than 4 characters"
-B_P="$B_PREFIX$(($$ % 100000))"
-B_NS_A="$B_P-a"
-B_NS_B="$B_P-b"
-B_TMP=$(mktemp -d "/tmp/$B_P.XXXXXX")
+b_names s || exit 2
 
 on_exit() {
 	trap - EXIT INT TERM
