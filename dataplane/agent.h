@@ -109,8 +109,8 @@ struct agent {
 	/* Packet loop (runtime.c). io_passes counts packet callbacks, so the
 	 * busy-poll knows a pass did I/O. A write to the local side (TUN or
 	 * an uplink TAP) sets local_written: the kernel often answers it at
-	 * once (an echo reply, a TCP ACK), so the UDP callback reads the local
-	 * side before the loop polls again. */
+	 * once (an echo reply, a TCP ACK), so after the UDP callback the
+	 * runtime reads that side before the loop polls again. */
 	uint64_t io_passes;
 	uint64_t local_reads;          /* packets/frames read from the TUN or the uplinks */
 	uint64_t local_polls;          /* reads after a write (UAPI stats) */

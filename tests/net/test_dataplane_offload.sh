@@ -162,7 +162,7 @@ EOP
 drops_zero() { # IFACE: no dataplane drop on the data path
 	local bad
 	bad=$(stats_of "$1" | grep '^drop_' | grep -v '=0$' | grep -v -e '^drop_no_route=' -e '^drop_replay=')
-	echo $bad
+	echo "${bad//$'\n'/ }"
 	[ -z "$bad" ]
 }
 

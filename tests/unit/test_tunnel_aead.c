@@ -1,6 +1,6 @@
 /* The transport AEAD (tunnel/aead.h): the fast context path and the
  * libsodium path give the same bytes for every length and counter (on both
- * sides of WG_AEAD_SMALL, where a context stops being used), each opens
+ * sides of WG_AEAD_SMALL, below which the context is not used), each opens
  * what the other sealed, and a flipped bit anywhere is refused. When
  * the build has no libcrypto the context is NULL and both sides are
  * libsodium (the test then checks the fallback alone). */
