@@ -64,22 +64,13 @@ static void write_group(struct fabric *f, struct fabric_uplink *up, const struct
 			const struct gro_group *g)
 {
 	struct fabric_rxq *q = &f->rxq;
-	size_t n = 0, want = 0;
+	size_t want, n;
 
 	if (up->fd < 0) {
 		f->drops[FABRIC_DROP_NO_UPLINK] += g->count;
 		return;
 	}
-	q->iov[n].iov_base = (void *)(g->count > 1 ? &g->vh : &no_offload);
-	q->iov[n++].iov_len = sizeof(g->vh);
-	q->iov[n].iov_base = p[0].data;
-	q->iov[n++].iov_len = p[0].len;
-	for (size_t k = 1; k < g->count; k++) {
-		q->iov[n].iov_base = p[k].data + g->hdr_len;
-		q->iov[n++].iov_len = p[k].len - g->hdr_len;
-	}
-	for (size_t k = 0; k < n; k++)
-		want += q->iov[k].iov_len;
+	n = gro_group_iov(g, p, true, q->iov, &want);
 	if (writev(up->fd, q->iov, (int)n) != (ssize_t)want) {
 		f->drops[FABRIC_DROP_TAP_WRITE] += g->count;
 		return;

@@ -195,3 +195,20 @@ size_t gro_coalesce_l2(struct gro_pkt *pkts, size_t n, size_t l2, struct gro_gro
 		close_group(pkts, &groups[ng - 1], &r);
 	return ng;
 }
+
+size_t gro_group_iov(const struct gro_group *g, const struct gro_pkt *p, bool vnet,
+		     struct iovec *iov, size_t *len)
+{
+	size_t n = 0;
+
+	if (vnet) /* all zero for a single packet: nothing to offload */
+		iov[n++] = (struct iovec){ .iov_base = (void *)&g->vh, .iov_len = sizeof(g->vh) };
+	iov[n++] = (struct iovec){ .iov_base = p[0].data, .iov_len = p[0].len };
+	for (size_t k = 1; k < g->count; k++)
+		iov[n++] = (struct iovec){ .iov_base = p[k].data + g->hdr_len,
+					   .iov_len = p[k].len - g->hdr_len };
+	*len = 0;
+	for (size_t k = 0; k < n; k++)
+		*len += iov[k].iov_len;
+	return n;
+}

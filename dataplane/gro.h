@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #define GRO_MAX_SEGS 64
 
@@ -46,5 +47,12 @@ size_t gro_coalesce(struct gro_pkt *pkts, size_t n, struct gro_group *groups);
  * hdr_len, csum_start and the lengths then count the l2 bytes too, as a TAP
  * with a virtio_net_hdr wants them. */
 size_t gro_coalesce_l2(struct gro_pkt *pkts, size_t n, size_t l2, struct gro_group *groups);
+
+/* The iovecs that write group g in one call, p being its first packet: the
+ * group's virtio_net_hdr when vnet, the first packet (merged headers), then
+ * each other packet without its hdr_len header bytes. iov holds at least
+ * GRO_MAX_SEGS + 1. Returns how many were filled; *len gets their bytes. */
+size_t gro_group_iov(const struct gro_group *g, const struct gro_pkt *p, bool vnet,
+		     struct iovec *iov, size_t *len);
 
 #endif

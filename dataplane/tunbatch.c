@@ -345,23 +345,9 @@ void tunbatch_queue_rx(struct agent *a, uint8_t *data, size_t len)
 
 static void write_group(struct agent *a, const struct gro_group *g)
 {
-	static const struct virtio_net_hdr none;
 	struct tunbatch *b = a->batch;
-	const struct gro_pkt *p = &b->rx[g->first];
-	size_t n = 0, want = 0;
+	size_t want, n = gro_group_iov(g, &b->rx[g->first], a->tun_vnet, b->iov, &want);
 
-	if (a->tun_vnet) {
-		b->iov[n].iov_base = (void *)(g->count > 1 ? &g->vh : &none);
-		b->iov[n++].iov_len = sizeof(g->vh);
-	}
-	b->iov[n].iov_base = p[0].data;
-	b->iov[n++].iov_len = p[0].len;
-	for (size_t k = 1; k < g->count; k++) {
-		b->iov[n].iov_base = p[k].data + g->hdr_len;
-		b->iov[n++].iov_len = p[k].len - g->hdr_len;
-	}
-	for (size_t k = 0; k < n; k++)
-		want += b->iov[k].iov_len;
 	if (writev(a->tun_fd, b->iov, (int)n) != (ssize_t)want)
 		agent_count_drop(a, AGENT_DROP_TUN_WRITE, g->count);
 	else

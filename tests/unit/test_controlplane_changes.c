@@ -9,6 +9,7 @@
  * its last look pruned, rebuilds every agent's view instead of missing them
  * (one agent over loopback, on one event loop; every wait bounded). */
 #include "tests/unit/test_controlplane_fixture.h"
+#include "tests/unit/test_event_loop_util.h"
 
 #include <time.h>
 
@@ -21,6 +22,7 @@
 
 #define KEEP 10
 #define EVERY 4
+#define WAIT_MS 5000 /* bound on every wait for the channel */
 
 struct seen {
 	int64_t first, last;
@@ -36,18 +38,6 @@ static int count_change(void *ctx, const struct cp_change *c)
 	s->last = c->revision;
 	s->n++;
 	return 0;
-}
-
-static int64_t query(struct fx *f, const char *sql)
-{
-	sqlite3_stmt *stmt;
-	int64_t v;
-
-	assert_int_equal(sqlite3_prepare_v2(cp_store_db(f->st), sql, -1, &stmt, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-	v = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	return v;
 }
 
 /* n changes, each its own committed transaction, as the state files do. */
@@ -69,8 +59,8 @@ static void assert_log_ends_at(struct fx *f, int64_t rev, int64_t rows)
 {
 	int64_t oldest;
 
-	assert_int_equal(query(f, "SELECT COUNT(*) FROM changes"), rows);
-	assert_int_equal(query(f, "SELECT MAX(revision) FROM changes"), rev);
+	assert_int_equal(fx_query_int(f, "SELECT COUNT(*) FROM changes"), rows);
+	assert_int_equal(fx_query_int(f, "SELECT MAX(revision) FROM changes"), rev);
 	assert_int_equal(cp_store_oldest_change(f->st, &oldest, &f->err), 0);
 	assert_int_equal(oldest, rev - rows + 1);
 }
@@ -84,7 +74,7 @@ static void test_window_bounds_the_log(void **state)
 	assert_int_equal(cp_store_set_change_window(f->st, KEEP, EVERY), 0);
 	for (int64_t rev = 1; rev <= 100; rev++) {
 		changes(f, 1);
-		rows = query(f, "SELECT COUNT(*) FROM changes");
+		rows = fx_query_int(f, "SELECT COUNT(*) FROM changes");
 		assert_true(rows <= KEEP + EVERY - 1);
 		assert_true(rows >= (rev < KEEP ? rev : KEEP)); /* the newest are all kept */
 		assert_log_ends_at(f, rev, rows);               /* ... and contiguous */
@@ -169,7 +159,7 @@ static void test_prune_rolls_back_with_its_change(void **state)
 	assert_int_equal(cp_store_begin(f->st, &f->err), 0);
 	assert_int_equal(cp_store_record_change(f->st, CP_KIND_HOST, CP_OP_CREATE, NULL, "h",
 						&rev, &f->err), 0);
-	assert_int_equal(query(f, "SELECT COUNT(*) FROM changes"), KEEP); /* pruned, in the tx */
+	assert_int_equal(fx_query_int(f, "SELECT COUNT(*) FROM changes"), KEEP); /* pruned, in the tx */
 	cp_store_rollback(f->st);
 	assert_log_ends_at(f, rev - 1, rev - 1);
 }
@@ -189,10 +179,10 @@ static void test_long_log_shrinks_by_bounded_steps(void **state)
 	assert_int_equal(cp_store_commit(f->st, &f->err), 0);
 	assert_int_equal(cp_store_set_change_window(f->st, KEEP, EVERY), 0);
 	for (;;) {
-		before = query(f, "SELECT COUNT(*) FROM changes");
+		before = fx_query_int(f, "SELECT COUNT(*) FROM changes");
 		changes(f, 1);
 		rev = fx_revision(f);
-		rows = query(f, "SELECT COUNT(*) FROM changes");
+		rows = fx_query_int(f, "SELECT COUNT(*) FROM changes");
 		assert_true(rows >= before + 1 - 8 * EVERY);
 		assert_log_ends_at(f, rev, rows); /* contiguous all along */
 		if (rows <= KEEP + EVERY - 1)
@@ -200,7 +190,7 @@ static void test_long_log_shrinks_by_bounded_steps(void **state)
 		assert_true(rev < 1000);
 	}
 	changes(f, 3 * EVERY);
-	assert_true(query(f, "SELECT COUNT(*) FROM changes") <= KEEP + EVERY - 1);
+	assert_true(fx_query_int(f, "SELECT COUNT(*) FROM changes") <= KEEP + EVERY - 1);
 }
 
 /* ---- the dispatcher ----------------------------------------------------- */
@@ -215,36 +205,6 @@ struct dfx {
 	int views;
 	int tenants;   /* unrelated tenants made so far */
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-#define WAIT_FOR(x, cond)                                                         \
-	do {                                                                      \
-		uint64_t end_ = now_ms() + 5000;                                  \
-		while (!(cond) && now_ms() < end_)                                \
-			event_base_loop((x)->base, EVLOOP_ONCE);                  \
-	} while (0)
-
-static void run_for(struct dfx *x, unsigned ms)
-{
-	uint64_t end = now_ms() + ms;
-
-	while (now_ms() < end)
-		event_base_loop(x->base, EVLOOP_ONCE);
-}
-
-static void on_tick(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-}
 
 static void on_view(const json_t *view, void *ctx)
 {
@@ -283,7 +243,7 @@ static int dsetup(void **state)
 	cp_log_set_level(CP_LOG_ERROR);
 	fx_setup((void **)&x->f);
 	x->base = event_base_new();
-	x->tick = event_new(x->base, -1, EV_PERSIST, on_tick, NULL);
+	x->tick = event_new(x->base, -1, EV_PERSIST, loop_on_tick, NULL);
 	event_add(x->tick, &tick);
 	fx_fill(&x->f->rng_state, r, sizeof(r));
 	wg_key_private_from_random(cfg.private_key, r);
@@ -302,7 +262,7 @@ static int dsetup(void **state)
 	memcpy(ccfg.controller_public_key, srv_pub, 32);
 	memcpy(ccfg.host_private_key, host_priv, 32);
 	assert_int_equal(cp_client_start(x->base, &ccfg, &cb, &x->agent), 0);
-	WAIT_FOR(x, x->views == 1 && x->state == CP_CLIENT_CONNECTED);
+	LOOP_WAIT_FOR(x->base, x->views == 1 && x->state == CP_CLIENT_CONNECTED, WAIT_MS);
 	assert_int_equal(x->views, 1);
 	*state = x;
 	return 0;
@@ -331,9 +291,9 @@ static void unrelated_tenants(struct dfx *x, int n)
 		fx_tenant(x->f, name, 0);
 	}
 	cp_channel_server_kick(x->srv);
-	WAIT_FOR(x, stats(x).revision == fx_revision(x->f));
+	LOOP_WAIT_FOR(x->base, stats(x).revision == fx_revision(x->f), WAIT_MS);
 	assert_int_equal(stats(x).revision, fx_revision(x->f));
-	run_for(x, 50); /* let any rebuild queued run */
+	loop_run_for(x->base, 50); /* let any rebuild queued run */
 }
 
 static void test_dispatcher_rebuilds_all_after_a_gap(void **state)
@@ -356,7 +316,7 @@ static void test_dispatcher_rebuilds_all_after_a_gap(void **state)
 	assert_int_equal(stats(x).views_built, built + 1);
 	fx_port(x->f, "red", "net", "ra2", "A");
 	cp_channel_server_kick(x->srv);
-	WAIT_FOR(x, x->views == 2);
+	LOOP_WAIT_FOR(x->base, x->views == 2, WAIT_MS);
 	assert_int_equal(x->views, 2);
 }
 

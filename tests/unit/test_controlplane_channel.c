@@ -42,6 +42,7 @@
 #include "controlplane/token.h"
 #include "tunnel/key.h"
 #include "test_controlplane_fixture.h"
+#include "test_event_loop_util.h"
 
 #define WAIT_MS 5000
 #define MAX_AGENTS 8
@@ -69,38 +70,8 @@ struct cfx {
 	size_t n_agents;
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Runs the loop until cond holds or ms pass; a 5 ms tick keeps each
  * iteration short. */
-#define WAIT_FOR(x, cond, ms)                                                     \
-	do {                                                                      \
-		uint64_t end_ = now_ms() + (ms);                                  \
-		while (!(cond) && now_ms() < end_)                                \
-			event_base_loop((x)->base, EVLOOP_ONCE);                  \
-	} while (0)
-
-static void run_for(struct cfx *x, unsigned ms)
-{
-	uint64_t end = now_ms() + ms;
-
-	while (now_ms() < end)
-		event_base_loop(x->base, EVLOOP_ONCE);
-}
-
-static void on_tick(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-}
-
 static int64_t fake_clock(void *ctx)
 {
 	return ((struct cfx *)ctx)->clock;
@@ -316,7 +287,7 @@ static void assert_in_sync(struct cfx *x, struct agent *a)
 	json_t *api_v;
 	char *s1, *s2;
 
-	WAIT_FOR(x, in_sync(x, a), WAIT_MS);
+	LOOP_WAIT_FOR(x->base, in_sync(x, a), WAIT_MS);
 	if (in_sync(x, a))
 		return;
 	api_v = api_view(x, a->name);
@@ -347,7 +318,7 @@ static int setup(void **state)
 	fx_setup((void **)&x->f);
 	x->clock = 1700000000;
 	x->base = event_base_new();
-	x->tick = event_new(x->base, -1, EV_PERSIST, on_tick, NULL);
+	x->tick = event_new(x->base, -1, EV_PERSIST, loop_on_tick, NULL);
 	event_add(x->tick, &tick);
 	make_key(x->f, x->srv_priv, x->srv_pub);
 	start_server(x, "127.0.0.1:0");
@@ -387,7 +358,7 @@ static void three_hosts(struct cfx *x)
 	start_agent(x, a, NULL, NULL, NULL);
 	start_agent(x, b, NULL, NULL, NULL);
 	start_agent(x, c, NULL, NULL, NULL);
-	WAIT_FOR(x, all_in_sync(x), WAIT_MS);
+	LOOP_WAIT_FOR(x->base, all_in_sync(x), WAIT_MS);
 	assert_in_sync(x, a);
 	assert_in_sync(x, b);
 	assert_in_sync(x, c);
@@ -440,7 +411,7 @@ static void test_updates_reach_only_the_hosts_concerned(void **state)
 	assert_in_sync(x, a);
 	assert_in_sync(x, b);
 	assert_true(view_mentions(b, "ra2"));
-	run_for(x, 50);
+	loop_run_for(x->base, 50);
 	assert_int_equal(c->views, vc);
 	assert_int_equal(stats(x).views_built, built + 2);
 
@@ -451,7 +422,7 @@ static void test_updates_reach_only_the_hosts_concerned(void **state)
 	assert_in_sync(x, b);
 	assert_in_sync(x, c);
 	assert_true(view_mentions(c, "0.0.0.0/0"));
-	run_for(x, 50);
+	loop_run_for(x->base, 50);
 	assert_int_equal(a->views, va);
 
 	/* a green port on A: A now serves green and peers with C, and C with A */
@@ -462,7 +433,7 @@ static void test_updates_reach_only_the_hosts_concerned(void **state)
 	assert_true(view_mentions(a, "green"));
 	assert_false(view_mentions(a, "blue"));
 	assert_int_equal(json_array_size(json_object_get(a->view, "peers")), 2);
-	run_for(x, 50);
+	loop_run_for(x->base, 50);
 	assert_int_equal(b->views, vb);
 
 	/* deleting it again takes green and C away from A */
@@ -477,7 +448,7 @@ static void test_updates_reach_only_the_hosts_concerned(void **state)
 	vb = b->views;
 	vc = c->views;
 	add_tenant(x, "mauve", "10.9.0.0/24");
-	run_for(x, 100);
+	loop_run_for(x->base, 100);
 	assert_int_equal(a->views + b->views + c->views, va + vb + vc);
 	assert_true(all_in_sync(x));
 
@@ -500,7 +471,7 @@ static void test_polling_finds_changes_without_a_kick(void **state)
 	assert_int_equal(cp_store_open(x->f->db, &other, &err), 0);
 	assert_int_equal(cp_port_create(other, &x->f->rng, &r, &p, &err), 0);
 	cp_store_close(other);
-	WAIT_FOR(x, view_mentions(&x->agents[0], "sneaky"), WAIT_MS);
+	LOOP_WAIT_FOR(x->base, view_mentions(&x->agents[0], "sneaky"), WAIT_MS);
 	assert_in_sync(x, &x->agents[0]);
 	assert_in_sync(x, &x->agents[1]);
 }
@@ -512,7 +483,7 @@ static void test_unregistered_key_refused(void **state)
 
 	make_key(x->f, z->priv, z->pub);
 	start_agent(x, z, NULL, NULL, NULL);
-	WAIT_FOR(x, z->state == CP_CLIENT_REFUSED, WAIT_MS);
+	LOOP_WAIT_FOR(x->base, z->state == CP_CLIENT_REFUSED, WAIT_MS);
 	assert_int_equal(z->state, CP_CLIENT_REFUSED);
 	assert_non_null(strstr(z->reason, "unknown host key"));
 	assert_int_equal(z->views, 0);
@@ -530,7 +501,7 @@ static void test_wrong_controller_key_refused(void **state)
 
 	make_key(x->f, other_priv, other_pub);
 	start_agent(x, a, other_pub, NULL, NULL);
-	WAIT_FOR(x, a->state == CP_CLIENT_REFUSED, WAIT_MS);
+	LOOP_WAIT_FOR(x->base, a->state == CP_CLIENT_REFUSED, WAIT_MS);
 	assert_int_equal(a->state, CP_CLIENT_REFUSED);
 	assert_int_equal(a->views, 0);
 	assert_int_equal(stats(x).refused_handshake, 1);
@@ -565,7 +536,7 @@ static void test_join_token_enrols_once(void **state)
 
 	/* the same token again, from another key: spent */
 	start_agent(x, e, NULL, secret, "198.51.100.5:51820");
-	WAIT_FOR(x, e->state == CP_CLIENT_REFUSED, WAIT_MS);
+	LOOP_WAIT_FOR(x->base, e->state == CP_CLIENT_REFUSED, WAIT_MS);
 	assert_int_equal(e->state, CP_CLIENT_REFUSED);
 	assert_non_null(strstr(e->reason, "already used"));
 	assert_int_equal(stats(x).refused_token, 1);
@@ -573,7 +544,7 @@ static void test_join_token_enrols_once(void **state)
 
 	/* D, now registered, reconnects by key alone */
 	cp_client_disconnect(d->c);
-	WAIT_FOR(x, d->state == CP_CLIENT_BACKOFF, WAIT_MS);
+	LOOP_WAIT_FOR(x->base, d->state == CP_CLIENT_BACKOFF, WAIT_MS);
 	assert_in_sync(x, d);
 	assert_int_equal(stats(x).enrolled, 1);
 	assert_int_equal(stats(x).authenticated, 2);
@@ -591,7 +562,7 @@ static void test_expired_and_malformed_tokens_refused(void **state)
 	make_key(x->f, g->priv, g->pub);
 	start_agent(x, f, NULL, secret, "198.51.100.6:51820");
 	start_agent(x, g, NULL, "tj1_not-a-token", "198.51.100.7:51820");
-	WAIT_FOR(x, f->state == CP_CLIENT_REFUSED && g->state == CP_CLIENT_REFUSED, WAIT_MS);
+	LOOP_WAIT_FOR(x->base, f->state == CP_CLIENT_REFUSED && g->state == CP_CLIENT_REFUSED, WAIT_MS);
 	assert_int_equal(f->state, CP_CLIENT_REFUSED);
 	assert_non_null(strstr(f->reason, "expired"));
 	assert_int_equal(g->state, CP_CLIENT_REFUSED);
@@ -620,13 +591,13 @@ static void test_resume_after_controller_restart(void **state)
 	cp_channel_server_free(x->srv);
 	x->srv = NULL;
 	fx_reopen(x->f);
-	WAIT_FOR(x, a->state == CP_CLIENT_BACKOFF && c->state == CP_CLIENT_BACKOFF, WAIT_MS);
+	LOOP_WAIT_FOR(x->base, a->state == CP_CLIENT_BACKOFF && c->state == CP_CLIENT_BACKOFF, WAIT_MS);
 	assert_int_equal(c->state, CP_CLIENT_BACKOFF);
 
 	fx_port(x->f, "green", "net", "gc2", "C"); /* while the controller is down */
-	run_for(x, 100);                               /* agents retry and fail */
+	loop_run_for(x->base, 100);                               /* agents retry and fail */
 	start_server(x, address);
-	WAIT_FOR(x, all_in_sync(x), WAIT_MS);
+	LOOP_WAIT_FOR(x->base, all_in_sync(x), WAIT_MS);
 	assert_in_sync(x, a);
 	assert_in_sync(x, b);
 	assert_in_sync(x, c);
@@ -646,7 +617,7 @@ static void test_deleted_host_is_disconnected(void **state)
 	start_agent(x, d, NULL, NULL, NULL);
 	assert_in_sync(x, d);
 	change(x, CP_METHOD_DELETE, "/v1/hosts/D", NULL);
-	WAIT_FOR(x, d->state == CP_CLIENT_REFUSED, WAIT_MS);
+	LOOP_WAIT_FOR(x->base, d->state == CP_CLIENT_REFUSED, WAIT_MS);
 	assert_int_equal(d->state, CP_CLIENT_REFUSED);
 	assert_non_null(strstr(d->reason, "deleted"));
 }
@@ -677,7 +648,7 @@ static void test_keepalives_hold_an_idle_session(void **state)
 	start_agent(x, a, NULL, NULL, NULL);
 	cp_client_set_tuning(a->c, &t);
 	assert_in_sync(x, a);
-	run_for(x, 1000);
+	loop_run_for(x->base, 1000);
 	assert_int_equal(a->state, CP_CLIENT_CONNECTED);
 	assert_int_equal(stats(x).authenticated, 1); /* never reconnected */
 	assert_int_equal(stats(x).timeouts, 0);
@@ -707,11 +678,11 @@ static int raw_connect(struct cfx *x)
 /* Reads exactly n bytes, running the loop meanwhile. 0, or -1 on EOF. */
 static int raw_read(struct cfx *x, int fd, uint8_t *buf, size_t n)
 {
-	uint64_t end = now_ms() + WAIT_MS;
+	uint64_t end = loop_now_ms() + WAIT_MS;
 	size_t got = 0;
 	ssize_t r;
 
-	while (got < n && now_ms() < end) {
+	while (got < n && loop_now_ms() < end) {
 		r = recv(fd, buf + got, n - got, 0);
 		if (r == 0)
 			return -1;
@@ -727,10 +698,10 @@ static int raw_read(struct cfx *x, int fd, uint8_t *buf, size_t n)
 static bool raw_closed(struct cfx *x, int fd)
 {
 	uint8_t buf[4096];
-	uint64_t end = now_ms() + WAIT_MS;
+	uint64_t end = loop_now_ms() + WAIT_MS;
 	ssize_t r;
 
-	while (now_ms() < end) {
+	while (loop_now_ms() < end) {
 		r = recv(fd, buf, sizeof(buf), 0);
 		if (r == 0 || (r < 0 && errno != EAGAIN))
 			return true;
@@ -792,7 +763,7 @@ static void test_forged_frame_closes_the_connection(void **state)
 	n = snprintf(hello, sizeof(hello), "\x01{\"name\": \"A\", \"revision\": 0}");
 	raw_handshake(x, a, &r);
 	raw_send_msg(&r, hello, (size_t)n, false);
-	WAIT_FOR(x, stats(x).authenticated == 1, WAIT_MS);
+	LOOP_WAIT_FOR(x->base, stats(x).authenticated == 1, WAIT_MS);
 	assert_int_equal(stats(x).authenticated, 1);
 	raw_send_msg(&r, "\x06", 1, true);
 	assert_true(raw_closed(x, r.fd));

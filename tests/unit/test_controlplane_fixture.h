@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "controlplane/mac.h"
 #include "controlplane/state.h"
@@ -56,6 +57,19 @@ static inline int fx_setup(void **state)
 	assert_int_equal(cp_store_open(f->db, &f->st, &f->err), 0);
 	*state = f;
 	return 0;
+}
+
+/* The one integer a single-row query (or PRAGMA) answers on the store. */
+static inline int64_t fx_query_int(struct fx *f, const char *sql)
+{
+	sqlite3_stmt *stmt;
+	int64_t v;
+
+	assert_int_equal(sqlite3_prepare_v2(cp_store_db(f->st), sql, -1, &stmt, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	v = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return v;
 }
 
 static inline void fx_reopen(struct fx *f)

@@ -24,18 +24,6 @@ static int collect(void *ctx, const struct cp_change *c)
 	return 0;
 }
 
-static int64_t pragma_int(struct fx *f, const char *sql)
-{
-	sqlite3_stmt *stmt;
-	int64_t v;
-
-	assert_int_equal(sqlite3_prepare_v2(cp_store_db(f->st), sql, -1, &stmt, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-	v = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	return v;
-}
-
 static void test_durability_settings(void **state)
 {
 	struct fx *f = *state;
@@ -46,9 +34,9 @@ static void test_durability_settings(void **state)
 	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(stmt, 0), "wal");
 	sqlite3_finalize(stmt);
-	assert_int_equal(pragma_int(f, "PRAGMA synchronous"), 2); /* FULL */
-	assert_int_equal(pragma_int(f, "PRAGMA foreign_keys"), 1);
-	assert_int_equal(pragma_int(f, "PRAGMA user_version"), CP_STORE_SCHEMA_VERSION);
+	assert_int_equal(fx_query_int(f, "PRAGMA synchronous"), 2); /* FULL */
+	assert_int_equal(fx_query_int(f, "PRAGMA foreign_keys"), 1);
+	assert_int_equal(fx_query_int(f, "PRAGMA user_version"), CP_STORE_SCHEMA_VERSION);
 }
 
 static void test_new_store_at_zero(void **state)
@@ -234,11 +222,11 @@ static void test_version_1_file_upgraded(void **state)
 	assert_int_equal(sqlite3_exec(cp_store_db(f->st), "DROP INDEX ports_by_tenant_host;"
 				      "PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
 	fx_reopen(f);
-	assert_int_equal(pragma_int(f, "PRAGMA user_version"), CP_STORE_SCHEMA_VERSION);
-	assert_int_equal(pragma_int(f, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' "
+	assert_int_equal(fx_query_int(f, "PRAGMA user_version"), CP_STORE_SCHEMA_VERSION);
+	assert_int_equal(fx_query_int(f, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' "
 				    "AND name = 'ports_by_tenant_host'"), 1);
 	assert_int_equal(fx_revision(f), before);
-	assert_int_equal(pragma_int(f, "SELECT COUNT(*) FROM ports"), 1);
+	assert_int_equal(fx_query_int(f, "SELECT COUNT(*) FROM ports"), 1);
 	/* the hosts of a tenant come from the index alone */
 	assert_int_equal(sqlite3_prepare_v2(cp_store_db(f->st), "EXPLAIN QUERY PLAN SELECT "
 					    "host_id FROM ports WHERE tenant_id = 1", -1, &stmt,

@@ -40,20 +40,28 @@ static void make_flow(int family, size_t n, size_t last, uint8_t last_flags)
 	memcpy(orig, segs, n * STRIDE);
 }
 
-/* The group's merged packet, cut again, equals the original segments. */
+/* The group's merged packet, as gro_group_iov lays it out for one write
+ * (with and without the virtio_net_hdr in front), cut again, equals the
+ * original segments. */
 static void check_resegments(const struct gro_group *g)
 {
 	static uint8_t merged[65600], cut[80 * STRIDE];
-	size_t len = 0, lens[80];
+	struct iovec iov[GRO_MAX_SEGS + 1], plain[GRO_MAX_SEGS + 1];
+	size_t len = 0, total, plain_total, n, lens[80];
 	struct tso_info ti;
 
-	memcpy(merged, pkts[g->first].data, pkts[g->first].len);
-	len = pkts[g->first].len;
-	for (size_t k = 1; k < g->count; k++) {
-		memcpy(merged + len, pkts[g->first + k].data + g->hdr_len,
-		       pkts[g->first + k].len - g->hdr_len);
-		len += pkts[g->first + k].len - g->hdr_len;
+	n = gro_group_iov(g, &pkts[g->first], true, iov, &total);
+	assert_int_equal(n, g->count + 1);
+	assert_ptr_equal(iov[0].iov_base, &g->vh);
+	assert_int_equal(iov[0].iov_len, sizeof(g->vh));
+	assert_int_equal(gro_group_iov(g, &pkts[g->first], false, plain, &plain_total), g->count);
+	assert_int_equal(plain_total + sizeof(g->vh), total);
+	for (size_t k = 1; k < n; k++) {
+		assert_ptr_equal(plain[k - 1].iov_base, iov[k].iov_base);
+		memcpy(merged + len, iov[k].iov_base, iov[k].iov_len);
+		len += iov[k].iov_len;
 	}
+	assert_int_equal(len, plain_total);
 	assert_int_equal(tso_parse(&g->vh, merged, len, &ti), 0);
 	assert_int_equal(ti.nsegs, g->count);
 	tso_segment(&ti, merged, len, 0, ti.nsegs, cut, STRIDE, lens);
