@@ -317,8 +317,8 @@ b_iperf() {
 	return "$rc"
 }
 
-# b_ping CLIENT_NS IP OUT : B_PING_COUNT echoes at B_PING_INTERVAL.
+# b_ping CLIENT_NS IP OUT [COUNT] : COUNT (B_PING_COUNT) echoes at B_PING_INTERVAL.
 b_ping() {
-	b_run $((B_PING_COUNT / 20 + 15)) "$1" "$3" ping -n -c "$B_PING_COUNT" \
-		-i "$B_PING_INTERVAL" -W 1 "$2"
+	local count=${4:-$B_PING_COUNT}
+	b_run $((count / 20 + 15)) "$1" "$3" ping -n -c "$count" -i "$B_PING_INTERVAL" -W 1 "$2"
 }

@@ -11,6 +11,7 @@
 # packet rate and loss, ping RTT avg/p99, tunnel CPU seconds per GB moved.
 # Repetitions are interleaved (rep 1 of every setup, then rep 2, ...) so a
 # change in background load hits every setup alike; medians are reported.
+# Each repetition ends with the pings, the setups taking turns in chunks.
 # Then bench/handshake (handshakes/s per core vs X25519). Table and ratios on
 # stdout, JSON in $BUILD/bench/results.json, raw iperf3/ping output in
 # $BUILD/bench/raw/.
@@ -49,6 +50,7 @@ bounded_int BENCH_SECONDS "$B_SECONDS" 1 120
 bounded_int BENCH_REPS "$B_REPS" 1 20
 B_UDP_SECONDS=$((B_SECONDS / 2 < 2 ? 2 : B_SECONDS / 2))
 B_PING_COUNT=200
+B_PING_CHUNKS=4
 B_PING_INTERVAL=0.01
 B_MTU=1420
 # About twice the expected time (4 setups, each repetition ~2.5 x S plus a
@@ -202,7 +204,30 @@ measure() {
 	fi
 	b_iperf "$cns" "$sns" "$ip" "$dir/tcp4.json" "$B_SECONDS" -P 4 || B_FAILED=1
 	b_iperf "$cns" "$sns" "$ip" "$dir/udp.json" "$B_UDP_SECONDS" -u -l 64 -b 0 || B_FAILED=1
-	b_ping "$cns" "$ip" "$dir/ping.txt" || b_log "ping through $s: some echoes lost"
+}
+
+# ping_round REP : the repetition's echoes for every setup, in B_PING_CHUNKS
+# turns of B_PING_COUNT / B_PING_CHUNKS each, the setups taking turns: a
+# round trip is a few tenths of a millisecond, so background load that drifts
+# within a repetition would otherwise move one setup's figure and not the
+# next one's. No tunnel carries other traffic meanwhile.
+ping_round() {
+	local rep=$1 chunk s dir n=$((B_PING_COUNT / B_PING_CHUNKS)) lost=()
+	for chunk in $(seq "$B_PING_CHUNKS"); do
+		for s in "${B_SETUPS[@]}"; do
+			[ "${STATUS[$s]}" = ok ] || continue
+			b_ping "${CLIENT_NS[$s]}" "${SERVER_IP[$s]}" "$B_RAW/$s/$rep/ping.$chunk.txt" "$n" ||
+				lost+=("$s")
+		done
+	done
+	for s in "${B_SETUPS[@]}"; do
+		[ "${STATUS[$s]}" = ok ] || continue
+		dir="$B_RAW/$s/$rep"
+		cat "$dir"/ping.[0-9]*.txt >"$dir/ping.txt" &&
+			cat "$dir"/ping.[0-9]*.txt.err >"$dir/ping.txt.err" &&
+			rm -f "$dir"/ping.[0-9]*.txt "$dir"/ping.[0-9]*.txt.err
+	done
+	[ ${#lost[@]} = 0 ] || b_log "ping rep $rep: some echoes lost through: $(printf '%s\n' "${lost[@]}" | sort -u | tr '\n' ' ')"
 }
 
 # json_safe TEXT : TEXT without the characters that would need JSON escapes.
@@ -266,6 +291,9 @@ main() {
 			measure "$s" "$rep"
 			b_log "rep $rep/$B_REPS ${LABEL[$s]}: $(($(date +%s) - t))s"
 		done
+		t=$(date +%s)
+		ping_round "$rep"
+		b_log "rep $rep/$B_REPS ping: $(($(date +%s) - t))s"
 	done
 	write_meta
 	/usr/bin/python3 "$B_ROOT/bench/report.py" "$B_RAW" "$B_OUT/results.json" || B_FAILED=1
