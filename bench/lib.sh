@@ -284,6 +284,32 @@ b_fabric_up() {
 	fi
 }
 
+# b_bridged_up : the kernel path of the fabric case with no tunnel in it, a
+# reference for its round trip: on each host a container namespace whose veth
+# is a port of a bridge, the two hosts' bridges joined by a veth where the
+# fabric has its uplink TAPs, agents and the encrypted hop. Client
+# B_BRIDGED_NS[0] 10.79.0.1, server B_BRIDGED_NS[1] 10.79.0.2.
+b_bridged_up() {
+	local i hosts=("$B_NS_A" "$B_NS_B")
+	B_BRIDGED_NS=("$B_P-ra" "$B_P-rb")
+	for i in 0 1; do
+		ip netns add "${B_BRIDGED_NS[i]}" || return 1
+		B_NSES+=("${B_BRIDGED_NS[i]}")
+		ip -n "${B_BRIDGED_NS[i]}" link set lo up &&
+			ip -n "${hosts[i]}" link add "$B_P-rbr" type bridge &&
+			ip -n "${hosts[i]}" link add "$B_P-rc" type veth peer name eth0 \
+				netns "${B_BRIDGED_NS[i]}" &&
+			ip -n "${hosts[i]}" link set "$B_P-rc" master "$B_P-rbr" up &&
+			ip -n "${B_BRIDGED_NS[i]}" addr add "10.79.0.$((i + 1))/24" dev eth0 &&
+			ip -n "${B_BRIDGED_NS[i]}" link set eth0 up || return 1
+	done
+	ip -n "$B_NS_A" link add "$B_P-rl" type veth peer name "$B_P-rl" netns "$B_NS_B" || return 1
+	for i in 0 1; do
+		ip -n "${hosts[i]}" link set "$B_P-rl" master "$B_P-rbr" up &&
+			ip -n "${hosts[i]}" link set "$B_P-rbr" up || return 1
+	done
+}
+
 # b_reachable NS IP : one echo answered within a second.
 b_reachable() { ip netns exec "$1" ping -n -c1 -W1 "$2"; }
 

@@ -123,7 +123,7 @@ def summarize(raw, meta):
     setups = []
     for s in meta["setups"]:
         entry = {"name": s["name"], "label": s["label"], "status": s["status"],
-                 "reps": [], "median": {}}
+                 "ping_only": bool(s.get("ping_only")), "reps": [], "median": {}}
         sdir = os.path.join(raw, s["name"])
         if s["status"] == "ok" and os.path.isdir(sdir):
             for rep in sorted(os.listdir(sdir), key=lambda x: int(x) if x.isdigit() else 0):
@@ -143,6 +143,8 @@ def summarize(raw, meta):
 def fmt(setup, key, fmtstr):
     if setup["status"] != "ok":
         return None
+    if setup.get("ping_only") and not key.startswith("rtt_"):
+        return "-"
     v = setup["median"].get(key)
     return "n/a" if v is None else fmtstr.format(v)
 
@@ -199,6 +201,23 @@ def ratio(a, b):
     return a / b
 
 
+RTT_KEYS = (("rtt_avg_ms", "avg"), ("rtt_med_ms", "median"), ("rtt_p99_ms", "p99"))
+
+
+def added_rtt(m, m_floor, b, b_floor):
+    """The round trip m adds over m_floor against what b adds over b_floor
+    (medians), with their ratio when b adds anything."""
+    out = {}
+    for k, _ in RTT_KEYS:
+        if all(k in x for x in (m, m_floor, b, b_floor)):
+            added, added_b = m[k] - m_floor[k], b[k] - b_floor[k]
+            out[k + "_added"] = added
+            out[k + "_added_base"] = added_b
+            if added_b > 0:
+                out[k + "_added_ratio"] = added / added_b
+    return out
+
+
 def compare(subject, base, veth):
     """Ratios of one tenet setup to a baseline (wireguard-go or the veth)."""
     m, b = subject["median"], base["median"]
@@ -208,15 +227,7 @@ def compare(subject, base, veth):
         if r is not None:
             out[k] = r
     if base is not veth:
-        v = veth["median"]
-        for k in ("rtt_avg_ms", "rtt_med_ms", "rtt_p99_ms"):
-            if k in m and k in b and k in v:
-                added_s, added_b = m[k] - v[k], b[k] - v[k]
-                out[k + "_added"] = added_s
-                out[k + "_added_base"] = added_b
-                r = ratio(added_s, added_b)
-                if r is not None and added_b > 0:
-                    out[k + "_added_ratio"] = r
+        out.update(added_rtt(m, veth["median"], b, veth["median"]))
     return out
 
 
@@ -229,7 +240,7 @@ def print_ratios(name, base_label, r):
     if "cpu_s_per_gb" in r:
         parts.append("CPU/GB " + x("cpu_s_per_gb"))
     print("  {} vs {}: {}".format(name, base_label, ", ".join(parts)))
-    for k, what in (("rtt_avg_ms", "avg"), ("rtt_med_ms", "median"), ("rtt_p99_ms", "p99")):
+    for k, what in RTT_KEYS:
         if k + "_added" in r:
             print("    added RTT {}: {:+.3f} ms vs {:+.3f} ms for {} ({})".format(
                 what, r[k + "_added"], r[k + "_added_base"], base_label,
@@ -237,19 +248,54 @@ def print_ratios(name, base_label, r):
                 else "ratio n/a: baseline adds nothing"))
 
 
+# A tenet setup whose path crosses more of the kernel than the bare veth
+# (bridges, container veths), and the ping-only setup that is that path
+# without the tunnel.
+OWN_PATH = {"fabric": "bridged"}
+
+
+def own_path(subject, path, wggo, veth):
+    """What the tunnel adds over the subject's own kernel path, against what
+    wireguard-go adds over the bare veth."""
+    p = path["median"]
+    out = added_rtt(subject["median"], p, wggo["median"], veth["median"])
+    for k, _ in RTT_KEYS:
+        if k + "_added" in out:
+            out[k + "_path"] = p[k]
+    return out
+
+
+def ok(setup):
+    return setup is not None and setup["status"] == "ok"
+
+
 def ratios(setups):
     by = {s["name"]: s for s in setups}
     veth, wggo = by.get("veth"), by.get("wggo")
     out = {}
     for s in setups:
-        if s["name"] in ("veth", "wggo") or s["status"] != "ok":
+        if s["name"] in ("veth", "wggo") or s["ping_only"] or s["status"] != "ok":
             continue
         out[s["name"]] = {}
         for base in (wggo, veth):
             if base is None or base["status"] != "ok" or veth is None:
                 continue
             out[s["name"]]["vs_" + base["name"]] = compare(s, base, veth)
+        path = by.get(OWN_PATH.get(s["name"], ""))
+        if ok(path) and ok(wggo) and ok(veth):
+            out[s["name"]]["own_path"] = own_path(s, path, wggo, veth)
     return out
+
+
+def print_own_path(r):
+    for k, what in RTT_KEYS:
+        if k + "_added" not in r:
+            continue
+        ratio_text = ("{:.2f}x".format(r[k + "_added_ratio"]) if k + "_added_ratio" in r
+                      else "ratio n/a: baseline adds nothing")
+        print("    added RTT {}: {:+.3f} ms over {:.3f} ms vs {:+.3f} ms for wireguard-go over"
+              " the bare veth ({})".format(what, r[k + "_added"], r[k + "_path"],
+                                           r[k + "_added_base"], ratio_text))
 
 
 def main():
@@ -276,8 +322,13 @@ def main():
           " round trip above the bare veth, tenet vs wireguard-go):")
     for name, per_base in rat.items():
         for base, r in per_base.items():
-            base_name = base[3:]
-            print_ratios(labels[name], labels[base_name], r)
+            if base.startswith("vs_"):
+                print_ratios(labels[name], labels[base[3:]], r)
+        if per_base.get("own_path"):
+            path = OWN_PATH[name]
+            print("  {} over its own kernel path ('{}'; for reference: the bare veth is the"
+                  " baseline above):".format(labels[name], labels[path]))
+            print_own_path(per_base["own_path"])
     hs = load_json(os.path.join(raw, "handshake.json"))
     result = {"meta": meta, "setups": setups, "ratios": rat, "handshake": hs}
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)

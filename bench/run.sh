@@ -3,12 +3,15 @@
 #
 # In one run, on one pair of network namespaces joined by a veth, measures:
 #   veth    the bare veth (the ceiling)
+#   bridged the fabric's kernel path with no tunnel (container veths, a bridge
+#           per host, a veth between the bridges): pinged only, a reference
 #   tenet   tenet-agent in TUN mode on both sides
 #   fabric  tenet fabric mode, container to container across two hosts: only
 #           when bench/fabric_setup.sh exists (contract in bench/README.md)
 #   wggo    stock wireguard-go on both sides, configured with wg
-# For each: iperf3 TCP 1 stream and 4 streams (+ retransmits), UDP 64-byte
-# packet rate and loss, ping RTT avg/p99, tunnel CPU seconds per GB moved.
+# For each of the others: iperf3 TCP 1 stream and 4 streams (+ retransmits),
+# UDP 64-byte packet rate and loss, ping RTT avg/p99, tunnel CPU seconds per GB
+# moved.
 # Repetitions are interleaved (rep 1 of every setup, then rep 2, ...) so a
 # change in background load hits every setup alike; medians are reported.
 # Each repetition ends with the pings, the setups taking turns in chunks.
@@ -94,9 +97,11 @@ trap 'b_log "interrupted (signal or the ${B_TIMEOUT}s time bound): cleaning up";
 
 # --- setups ----------------------------------------------------------------
 
-B_SETUPS=(veth tenet fabric wggo)
-declare -A LABEL=([veth]="bare veth" [tenet]="tenet TUN" [fabric]="tenet fabric"
-	[wggo]="wireguard-go")
+B_SETUPS=(veth bridged tenet fabric wggo)
+declare -A LABEL=([veth]="bare veth" [bridged]="fabric, no tunnel" [tenet]="tenet TUN"
+	[fabric]="tenet fabric" [wggo]="wireguard-go")
+# Baselines only pinged: what the fabric's kernel path costs by itself.
+declare -A PING_ONLY=([bridged]=1)
 declare -A STATUS=() CLIENT_NS=() SERVER_NS=() SERVER_IP=() PIDS=()
 # The server side's WireGuard interface: its rx counter must grow by at least
 # what iperf3 moved, or the traffic did not cross the tunnel under test.
@@ -118,6 +123,12 @@ setups_up() {
 	b_topology_up || die "cannot create namespaces $B_NS_A/$B_NS_B"
 	b_genkeys || die "wg genkey failed"
 	ready veth "$B_NS_A" "$B_NS_B" 10.77.0.2 ""
+	if b_bridged_up; then
+		ready bridged "${B_BRIDGED_NS[0]}" "${B_BRIDGED_NS[1]}" 10.79.0.2 ""
+	else
+		STATUS[bridged]="n/a (bridges and veths could not be made)"
+		B_FAILED=1
+	fi
 
 	if [ ! -x "$B_AGENT" ]; then
 		STATUS[tenet]="n/a (tenet-agent not built: $B_AGENT)"
@@ -216,6 +227,7 @@ ping_round() {
 	for chunk in $(seq "$B_PING_CHUNKS"); do
 		for s in "${B_SETUPS[@]}"; do
 			[ "${STATUS[$s]}" = ok ] || continue
+			mkdir -p "$B_RAW/$s/$rep"
 			b_ping "${CLIENT_NS[$s]}" "${SERVER_IP[$s]}" "$B_RAW/$s/$rep/ping.$chunk.txt" "$n" ||
 				lost+=("$s")
 		done
@@ -249,8 +261,8 @@ write_meta() {
 			"$(json_safe "$(git -C "$B_ROOT" rev-parse --short HEAD 2>/dev/null)")"
 		printf '"started": %d, "run_seconds": %d, "setups": [' "$B_START" "$(($(date +%s) - B_START))"
 		for s in "${B_SETUPS[@]}"; do
-			printf '%s{"name": "%s", "label": "%s", "status": "%s"}' "$sep" "$s" \
-				"${LABEL[$s]}" "${STATUS[$s]}"
+			printf '%s{"name": "%s", "label": "%s", "status": "%s", "ping_only": %s}' "$sep" \
+				"$s" "${LABEL[$s]}" "${STATUS[$s]}" "$([ -n "${PING_ONLY[$s]:-}" ] && echo true || echo false)"
 			sep=", "
 		done
 		printf ']}\n'
@@ -286,7 +298,7 @@ main() {
 	setups_up
 	for rep in $(seq "$B_REPS"); do
 		for s in "${B_SETUPS[@]}"; do
-			[ "${STATUS[$s]}" = ok ] || continue
+			[ "${STATUS[$s]}" = ok ] && [ -z "${PING_ONLY[$s]:-}" ] || continue
 			t=$(date +%s)
 			measure "$s" "$rep"
 			b_log "rep $rep/$B_REPS ${LABEL[$s]}: $(($(date +%s) - t))s"
