@@ -143,7 +143,7 @@ def summarize(raw, meta):
 def fmt(setup, key, fmtstr):
     if setup["status"] != "ok":
         return None
-    if setup.get("ping_only") and not key.startswith("rtt_"):
+    if setup["ping_only"] and not key.startswith("rtt_"):
         return "-"
     v = setup["median"].get(key)
     return "n/a" if v is None else fmtstr.format(v)
@@ -231,6 +231,12 @@ def compare(subject, base, veth):
     return out
 
 
+def added_ratio_text(r, k):
+    if k + "_added_ratio" in r:
+        return "{:.2f}x".format(r[k + "_added_ratio"])
+    return "ratio n/a: baseline adds nothing"
+
+
 def print_ratios(name, base_label, r):
     def x(k):
         return "n/a" if k not in r else "{:.2f}x".format(r[k])
@@ -244,8 +250,7 @@ def print_ratios(name, base_label, r):
         if k + "_added" in r:
             print("    added RTT {}: {:+.3f} ms vs {:+.3f} ms for {} ({})".format(
                 what, r[k + "_added"], r[k + "_added_base"], base_label,
-                x(k + "_added_ratio") if k + "_added_ratio" in r
-                else "ratio n/a: baseline adds nothing"))
+                added_ratio_text(r, k)))
 
 
 # A tenet setup whose path crosses more of the kernel than the bare veth
@@ -278,7 +283,7 @@ def ratios(setups):
             continue
         out[s["name"]] = {}
         for base in (wggo, veth):
-            if base is None or base["status"] != "ok" or veth is None:
+            if not ok(base) or veth is None:
                 continue
             out[s["name"]]["vs_" + base["name"]] = compare(s, base, veth)
         path = by.get(OWN_PATH.get(s["name"], ""))
@@ -291,11 +296,9 @@ def print_own_path(r):
     for k, what in RTT_KEYS:
         if k + "_added" not in r:
             continue
-        ratio_text = ("{:.2f}x".format(r[k + "_added_ratio"]) if k + "_added_ratio" in r
-                      else "ratio n/a: baseline adds nothing")
         print("    added RTT {}: {:+.3f} ms over {:.3f} ms vs {:+.3f} ms for wireguard-go over"
               " the bare veth ({})".format(what, r[k + "_added"], r[k + "_path"],
-                                           r[k + "_added_base"], ratio_text))
+                                           r[k + "_added_base"], added_ratio_text(r, k)))
 
 
 def main():

@@ -3,10 +3,10 @@
 #
 #   tests/run.sh --unit BUILD_DIR     cmocka unit binaries in BUILD_DIR/tests
 #   tests/run.sh --all BUILD_DIR      unit (BUILD_DIR and build-asan), fuzz smoke,
-#                                     net and interop scripts
+#                                     bench, net and interop scripts
 #   tests/run.sh --fuzz SECONDS       every libFuzzer harness for SECONDS each
 #
-# Contract for shell suites (tests/net/test_*.sh, tests/interop/test_*.sh): print
+# Contract for shell suites (tests/{bench,net,interop}/test_*.sh): print
 # "PASS: name" or "FAIL: name" per case; a script that exits non-zero without
 # printing a FAIL line counts as one failure (it crashed or timed out).
 set -u
@@ -95,6 +95,7 @@ case "${1:-}" in
 	run_unit "${2:-build}"
 	[ -d build-asan/tests ] && run_unit build-asan
 	run_fuzz "${CHECK_FUZZ_SECONDS:-10}"
+	run_scripts tests/bench/test_*.sh
 	run_scripts tests/net/test_*.sh
 	run_scripts tests/interop/test_*.sh
 	;;
